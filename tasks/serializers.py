@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF's CharField would turn ``123`` into ``"123"``.
+
+    NUL and lone surrogates are refused by CharField's own validators (PostgreSQL cannot store them).
+    """
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true``/``false`` and nothing else: DRF's BooleanField accepts ``"yes"`` and ``1``."""
+
+    default_error_messages = {"invalid": "Must be a boolean (true or false)."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """Reads and writes a Task. Ownership and timestamps are never taken from the body."""
+
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH, trim_whitespace=True)
+    description = StrictCharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+    )
+    completed = StrictBooleanField(required=False)
+
+    class Meta:
+        model = Task
+        fields = ["id", "user_id", "title", "description", "completed", "created_at", "updated_at"]
+        read_only_fields = ["id", "user_id", "created_at", "updated_at"]
+
+
+class CompleteSerializer(serializers.Serializer):
+    """Body of ``PATCH tasks/{id}/complete``: ``{"completed": bool}`` sets it; ``{}`` toggles."""
+
+    completed = StrictBooleanField(required=False)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import re
+
+from django.db.models import Case, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tasks.filters import filter_tasks, parse_list_params
+from tasks.models import Task
+from tasks.pagination import next_link, paginate
+from tasks.permissions import PathUserIsCaller
+from tasks.serializers import CompleteSerializer, TaskSerializer
+
+# Canonical positive decimal within bigint range: "007", "-1", "1e3" and "٣" are not task ids.
+_TASK_ID = re.compile(r"[1-9][0-9]{0,18}")
+MAX_TASK_ID = 2**63 - 1
+
+
+def parse_task_id(raw: str) -> int | None:
+    if not _TASK_ID.fullmatch(raw):
+        return None
+    task_id = int(raw)
+    return task_id if task_id <= MAX_TASK_ID else None
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
+
+    ``get_queryset`` is the only place that decides which rows the caller may touch; every action
+    reads or writes through it, so another user's task is indistinguishable from a missing one (404).
+    """
+
+    serializer_class = TaskSerializer
+    permission_classes = [IsAuthenticated, PathUserIsCaller]
+    # Any path segment reaches the view, so "abc" or an out-of-range id is a 404 from get_object
+    # after authentication, like every other id that is not the caller's.
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        return Task.objects.filter(user_id=self.request.user_id)
+
+    def get_object(self) -> Task:
+        task_id = parse_task_id(self.kwargs[self.lookup_field])
+        if task_id is None:
+            raise NotFound()
+        try:
+            return self.get_queryset().get(pk=task_id)
+        except Task.DoesNotExist:
+            raise NotFound() from None
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        params = parse_list_params(request.query_params)
+        tasks, cursor = paginate(filter_tasks(self.get_queryset(), params), params)
+        headers = {"Link": next_link(request, cursor)} if cursor else None
+        return Response(self.get_serializer(tasks, many=True).data, headers=headers)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = serializer.save(user_id=request.user_id)
+        return Response(
+            serializer.data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": self._task_url(task)},
+        )
+
+    @action(detail=True, methods=["patch"])
+    def complete(self, request: Request, *args, **kwargs) -> Response:
+        """``{"completed": bool}`` sets the flag; an empty body or ``{}`` toggles it.
+
+        The flip happens inside one UPDATE, so concurrent toggles never read a stale value.
+        """
+        task_id = parse_task_id(self.kwargs[self.lookup_field])
+        if task_id is None:
+            raise NotFound()
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if "completed" in body.validated_data:
+            new_value = Value(body.validated_data["completed"])
+        else:
+            new_value = Case(When(completed=True, then=Value(False)), default=Value(True))
+        updated = self.get_queryset().filter(pk=task_id).update(
+            completed=new_value, updated_at=timezone.now()
+        )
+        if not updated:
+            raise NotFound()
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def _task_url(self, task: Task) -> str:
+        namespace = self.request.resolver_match.namespace
+        kwargs = {**self.kwargs, self.lookup_field: task.pk}
+        return self.request.build_absolute_uri(reverse(f"{namespace}:task-detail", kwargs=kwargs))

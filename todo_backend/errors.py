@@ -1,0 +1,47 @@
+"""The machine-readable error codes of the API, and the exceptions that carry them.
+
+Every error body on ``/api/`` is ``{"detail": ..., "error_code": ...}``; ``specs/api/errors.md``
+documents each code (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from rest_framework import exceptions, status
+
+
+class ErrorCode(StrEnum):
+    MALFORMED_REQUEST = "MALFORMED_REQUEST"
+    AUTHENTICATION_REQUIRED = "AUTHENTICATION_REQUIRED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    FORBIDDEN = "FORBIDDEN"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+class InvalidToken(exceptions.AuthenticationFailed):
+    """A bearer token was sent but cannot be trusted (garbled, forged, wrong issuer, ...)."""
+
+    error_code = ErrorCode.INVALID_TOKEN
+    default_detail = "The access token is invalid."
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    """A bearer token that is valid in every respect except that its ``exp`` has passed."""
+
+    error_code = ErrorCode.TOKEN_EXPIRED
+    default_detail = "The access token has expired."
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    error_code = ErrorCode.PAYLOAD_TOO_LARGE
+    default_detail = "The request body is too large."
+

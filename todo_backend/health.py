@@ -1,0 +1,44 @@
+"""``GET /api/health``: is this process up, and can it reach its database?"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError, connection
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from todo_backend.errors import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+
+class HealthView(APIView):
+    """Unauthenticated, so load balancers and uptime checks can call it."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError:
+            logger.warning("Health check: the database is unreachable", exc_info=True)
+            return Response(
+                {
+                    "status": "unavailable",
+                    "database": "unreachable",
+                    "detail": "The database is unreachable.",
+                    "error_code": ErrorCode.SERVICE_UNAVAILABLE,
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return Response({"status": "ok", "database": "ok"})

@@ -1,0 +1,20 @@
+"""Content negotiation that never answers 406."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+class JSONFallbackNegotiation(DefaultContentNegotiation):
+    """Honour ``Accept`` when a renderer matches it, otherwise answer with the first renderer (JSON).
+
+    A client that sends ``Accept: text/plain`` is better served by JSON it can read than by a
+    406 it has to handle; the API's contract is JSON on every ``/api/`` response.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production settings, made hermetic.
+
+Tests run with DEBUG off (as in production) and fixed test secrets, and never read a developer's
+``.env``; ``DATABASE_URL`` still chooses the database, so CI runs the same suite on PostgreSQL.
+"""
+
+import os
+
+os.environ["ENV_FILE"] = ""
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ["DJANGO_SECRET_KEY"] = "test-django-secret-key-" + "k" * 40
+os.environ["BETTER_AUTH_SECRET"] = "test-better-auth-secret-" + "s" * 40
+os.environ["BETTER_AUTH_ISSUER"] = ""
+os.environ["BETTER_AUTH_AUDIENCE"] = ""
+
+from todo_backend.settings import *  # noqa: E402,F401,F403

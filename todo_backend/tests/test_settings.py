@@ -1,0 +1,128 @@
+"""Start-up configuration, checked the way a deployment meets it: a fresh process per case."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+GOOD_SECRET = "s" * 32
+GOOD_KEY = "k" * 50
+
+PRINT_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DEBUG, s.BETTER_AUTH_SECRET, s.DATABASES['default']['ENGINE'], s.CORS_ALLOWED_ORIGINS)"
+)
+
+
+def run(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    clean_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "todo_backend.settings",
+        "ENV_FILE": "",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, *argv],
+        cwd=BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def start(env: dict[str, str], code: str = PRINT_SETTINGS) -> subprocess.CompletedProcess:
+    return run(env, "-c", code)
+
+
+def test_production_starts_with_both_secrets():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("False " + GOOD_SECRET)
+    assert "DEVELOPMENT MODE" not in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "BETTER_AUTH_SECRET"])
+def test_production_without_a_secret_stops_naming_the_variable(missing):
+    env = {"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET}
+    del env[missing]
+    result = start(env)
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_short_better_auth_secret_stops_start_up():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": "s" * 31})
+    assert result.returncode != 0
+    assert "BETTER_AUTH_SECRET must be at least 32 bytes" in result.stderr
+
+
+def test_debug_uses_development_secrets_and_says_so_loudly():
+    result = start({"DJANGO_DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True development-only-better-auth-secret")
+    assert "DEVELOPMENT MODE" in result.stderr
+    assert "BETTER_AUTH_SECRET" in result.stderr
+
+
+def test_debug_is_off_unless_set():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, "DJANGO_DEBUG": "0"})
+    assert result.stdout.startswith("False")
+
+
+def test_unreadable_boolean_stops_start_up_naming_the_variable():
+    result = start({"DJANGO_DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+def test_invalid_database_url_stops_start_up_naming_the_variable():
+    result = start({"DJANGO_DEBUG": "1", "DATABASE_URL": "nosuchdb://x"})
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_default_database_is_sqlite_and_default_cors_origin_is_localhost_3000():
+    result = start({"DJANGO_DEBUG": "1"})
+    assert "django.db.backends.sqlite3" in result.stdout
+    assert "['http://localhost:3000']" in result.stdout
+
+
+def test_postgres_url_keeps_sslmode_and_uses_health_checked_persistent_connections():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['OPTIONS'].get('sslmode'), d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    url = "postgres://u:p@ep-cool-name.eu-central-1.aws.neon.tech/app?sslmode=require"
+    result = start({"DJANGO_DEBUG": "1", "DATABASE_URL": url}, code)
+    assert result.stdout.split() == ["django.db.backends.postgresql", "require", "60", "True"]
+
+
+def test_env_file_is_read_and_real_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={GOOD_KEY}\nBETTER_AUTH_SECRET=from-the-file-{'f' * 32}\n"
+        "CORS_ALLOWED_ORIGINS=https://from-file.example\n"
+    )
+    result = start(
+        {"ENV_FILE": str(env_file), "CORS_ALLOWED_ORIGINS": "https://from-env.example"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"from-the-file-{'f' * 32}" in result.stdout
+    assert "https://from-env.example" in result.stdout
+    assert "from-file.example" not in result.stdout
+
+
+def test_manage_py_reports_configuration_errors_in_one_line():
+    result = run({}, "manage.py", "check")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: DJANGO_SECRET_KEY is not set. Set it to a long random string "
+        "(or set DJANGO_DEBUG=1 for local development)."
+    ]
