@@ -45,3 +45,15 @@ class PayloadTooLarge(exceptions.APIException):
     error_code = ErrorCode.PAYLOAD_TOO_LARGE
     default_detail = "The request body is too large."
 
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """A dependency (the database, Better Auth's key server) is unreachable; retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    error_code = ErrorCode.SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable."
+
+    def __init__(self, detail: str | None = None, *, wait: float = 5) -> None:
+        super().__init__(detail)
+        self.wait = wait

@@ -32,6 +32,12 @@ MIN_BETTER_AUTH_SECRET_BYTES = 32
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 BETTER_AUTH_SECRET = env_str("BETTER_AUTH_SECRET")
 
+# --- Better Auth JWKS mode (see tasks/jwks.py) ----------------------------------------------------
+BETTER_AUTH_URL = env_str("BETTER_AUTH_URL").rstrip("/")
+BETTER_AUTH_JWKS_URL = env_str("BETTER_AUTH_JWKS_URL") or (
+    f"{BETTER_AUTH_URL}/api/auth/jwks" if BETTER_AUTH_URL else ""
+)
+
 if DEBUG:
     _defaults_used = []
     if not SECRET_KEY:
@@ -51,22 +57,41 @@ else:
             "DJANGO_SECRET_KEY is not set. Set it to a long random string "
             "(or set DJANGO_DEBUG=1 for local development)."
         )
-    if not BETTER_AUTH_SECRET:
+    if not BETTER_AUTH_SECRET and not BETTER_AUTH_JWKS_URL:
         raise ImproperlyConfigured(
             "BETTER_AUTH_SECRET is not set. Set it to the same secret your Better Auth "
-            "frontend uses (or set DJANGO_DEBUG=1 for local development)."
+            "frontend uses, or set BETTER_AUTH_URL to verify Better Auth's own JWTs through its "
+            "JWKS endpoint (or set DJANGO_DEBUG=1 for local development)."
         )
 
-if len(BETTER_AUTH_SECRET.encode()) < MIN_BETTER_AUTH_SECRET_BYTES:
+# Without a secret (JWKS-only deployments), shared-secret tokens are simply not accepted.
+if BETTER_AUTH_SECRET and len(BETTER_AUTH_SECRET.encode()) < MIN_BETTER_AUTH_SECRET_BYTES:
     raise ImproperlyConfigured(
         f"BETTER_AUTH_SECRET must be at least {MIN_BETTER_AUTH_SECRET_BYTES} bytes long "
         "(generate one with `openssl rand -base64 32`)."
     )
 
 # --- JWT verification (see tasks/tokens.py) ------------------------------------------------------
+# Checked on shared-secret tokens only when set explicitly.
 BETTER_AUTH_ISSUER = env_str("BETTER_AUTH_ISSUER")
 BETTER_AUTH_AUDIENCE = env_str("BETTER_AUTH_AUDIENCE")
+# Better Auth issues its tokens with iss = aud = its base URL, so that is the default for them.
+BETTER_AUTH_JWKS_ISSUER = BETTER_AUTH_ISSUER or BETTER_AUTH_URL
+BETTER_AUTH_JWKS_AUDIENCE = BETTER_AUTH_AUDIENCE or BETTER_AUTH_URL
 JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30, minimum=0, maximum=300)
+
+_SUPPORTED_ASYMMETRIC = ("EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+JWT_ASYMMETRIC_ALGORITHMS = tuple(
+    env_list("JWT_ASYMMETRIC_ALGORITHMS", ["EdDSA", "ES256", "RS256", "PS256", "ES512"])
+)
+if _unsupported := [alg for alg in JWT_ASYMMETRIC_ALGORITHMS if alg not in _SUPPORTED_ASYMMETRIC]:
+    raise ImproperlyConfigured(
+        f"JWT_ASYMMETRIC_ALGORITHMS may only name {', '.join(_SUPPORTED_ASYMMETRIC)} "
+        f"(got {', '.join(_unsupported)})."
+    )
+JWKS_CACHE_SECONDS = env_int("JWKS_CACHE_SECONDS", 300, minimum=1)
+JWKS_MIN_REFRESH_SECONDS = env_int("JWKS_MIN_REFRESH_SECONDS", 10, minimum=0)
+JWKS_TIMEOUT_SECONDS = env_int("JWKS_TIMEOUT_SECONDS", 3, minimum=1, maximum=10)
 
 # --- Django core ---------------------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])

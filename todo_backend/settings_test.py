@@ -12,5 +12,7 @@ os.environ["DJANGO_SECRET_KEY"] = "test-django-secret-key-" + "k" * 40
 os.environ["BETTER_AUTH_SECRET"] = "test-better-auth-secret-" + "s" * 40
 os.environ["BETTER_AUTH_ISSUER"] = ""
 os.environ["BETTER_AUTH_AUDIENCE"] = ""
+os.environ["BETTER_AUTH_URL"] = ""
+os.environ["BETTER_AUTH_JWKS_URL"] = ""
 
 from todo_backend.settings import *  # noqa: E402,F401,F403

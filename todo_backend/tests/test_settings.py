@@ -126,3 +126,57 @@ def test_manage_py_reports_configuration_errors_in_one_line():
         "Configuration error: DJANGO_SECRET_KEY is not set. Set it to a long random string "
         "(or set DJANGO_DEBUG=1 for local development)."
     ]
+
+
+JWKS_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(repr(s.BETTER_AUTH_SECRET), s.BETTER_AUTH_JWKS_URL, s.BETTER_AUTH_JWKS_ISSUER, "
+    "s.BETTER_AUTH_JWKS_AUDIENCE, repr(s.BETTER_AUTH_ISSUER), ','.join(s.JWT_ASYMMETRIC_ALGORITHMS))"
+)
+
+
+def test_jwks_only_production_starts_without_a_shared_secret():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_URL": "https://app.example.com/"}, JWKS_SETTINGS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "''",
+        "https://app.example.com/api/auth/jwks",
+        "https://app.example.com",
+        "https://app.example.com",
+        "''",
+        "EdDSA,ES256,RS256,PS256,ES512",
+    ]
+
+
+def test_explicit_jwks_url_issuer_and_audience_win():
+    env = {
+        "DJANGO_SECRET_KEY": GOOD_KEY,
+        "BETTER_AUTH_URL": "https://app.example.com",
+        "BETTER_AUTH_JWKS_URL": "https://keys.example.com/jwks.json",
+        "BETTER_AUTH_ISSUER": "https://issuer.example.com",
+        "BETTER_AUTH_AUDIENCE": "https://api.example.com",
+        "JWT_ASYMMETRIC_ALGORITHMS": "EdDSA,ES256",
+    }
+    result = start(env, JWKS_SETTINGS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1:] == [
+        "https://keys.example.com/jwks.json",
+        "https://issuer.example.com",
+        "https://api.example.com",
+        "'https://issuer.example.com'",
+        "EdDSA,ES256",
+    ]
+
+
+def test_production_without_any_way_to_verify_tokens_names_both_options():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY})
+    assert result.returncode != 0
+    assert "BETTER_AUTH_SECRET is not set" in result.stderr
+    assert "BETTER_AUTH_URL" in result.stderr
+
+
+@pytest.mark.parametrize("algorithms", ["HS256", "none", "EdDSA,RS1"])
+def test_unsupported_asymmetric_algorithm_stops_start_up(algorithms):
+    result = start({"DJANGO_DEBUG": "1", "JWT_ASYMMETRIC_ALGORITHMS": algorithms})
+    assert result.returncode != 0
+    assert "JWT_ASYMMETRIC_ALGORITHMS may only name" in result.stderr
