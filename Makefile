@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: run test install clean
+.PHONY: run test install schema clean
 
 install: $(VENV)/.installed
 
@@ -23,8 +23,21 @@ run: install
 	@$(DEV) $(PY) manage.py mint_token demo-user --minutes 1440 --curl http://$(HOST):$(PORT) 2>/dev/null
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The real Better Auth (npm) for the interoperability tests; they are skipped without Node.js.
+BETTER_AUTH_DIR := tasks/tests/better_auth
+
 test: install
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(BETTER_AUTH_DIR)/node_modules/.installed; \
+	 else echo "Node.js/npm not found: the Better Auth interoperability tests will be skipped."; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+$(BETTER_AUTH_DIR)/node_modules/.installed: $(BETTER_AUTH_DIR)/package-lock.json
+	cd $(BETTER_AUTH_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Regenerate the committed OpenAPI schema (a test fails when it is stale).
+schema: install
+	DJANGO_DEBUG=1 API_BROWSABLE=0 $(PY) manage.py spectacular --file specs/api/openapi.yaml --validate
 
 clean:
 	rm -rf $(VENV) .pytest_cache

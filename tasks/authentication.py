@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rest_framework.authentication import BaseAuthentication
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from tasks.tokens import verify_token
 
 AUTH_SCHEME = "bearer"
 REALM = "api"
+# Where the browsable API's token login page keeps the pasted token (todo_backend/token_login.py).
+SESSION_TOKEN_KEY = "api_token"
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,41 @@ def get_bearer_token(request: Request) -> str | None:
     return token or None
 
 
+def get_session_token(request: Request) -> str | None:
+    """The token a developer pasted into the browsable API's login page, if that mode is on."""
+    if not settings.API_BROWSABLE:
+        return None
+    session = getattr(request._request, "session", None)
+    token = session.get(SESSION_TOKEN_KEY) if session is not None else None
+    return token if isinstance(token, str) and token else None
+
+
+def enforce_csrf(request: Request) -> None:
+    """A token held in a cookie-backed session rides along with any cross-site form post,
+    so unsafe methods must prove they come from our own pages (as DRF's SessionAuthentication does)."""
+    check = CSRFCheck(lambda _request: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise PermissionDenied(f"CSRF Failed: {reason}")
+
+
 class BetterAuthJWTAuthentication(BaseAuthentication):
     """``Authorization: Bearer <jwt>``, verified by ``tasks.tokens.verify_token``.
 
     On success ``request.user`` is a ``TokenUser`` and ``request.user_id`` its id (the token's
-    ``sub``); no database query is made.
+    ``sub``); no database query is made. Only with ``API_BROWSABLE`` on, and only when no
+    ``Authorization`` header came, a token held in the session is used instead, with CSRF enforced.
     """
 
     def authenticate(self, request: Request) -> tuple[TokenUser, dict[str, Any]] | None:
         token = get_bearer_token(request)
+        from_session = token is None and (token := get_session_token(request)) is not None
         if token is None:
             return None
         claims = verify_token(token)
+        if from_session:
+            enforce_csrf(request)
         user = TokenUser(id=claims["sub"], claims=claims)
         request.user_id = user.id
         return user, claims

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from tasks.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
@@ -22,9 +23,20 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    """A JSON ``true``/``false`` and nothing else: DRF's BooleanField accepts ``"yes"`` and ``1``."""
+    """A JSON ``true``/``false`` and nothing else: DRF's BooleanField accepts ``"yes"`` and ``1``.
+
+    HTML forms (the browsable API's, with ``API_BROWSABLE`` on) can only send text, so their
+    checkbox values are read as booleans before the strict check; JSON bodies never take that path.
+    """
 
     default_error_messages = {"invalid": "Must be a boolean (true or false)."}
+    HTML_VALUES = {"true": True, "on": True, "false": False, "off": False}
+
+    def get_value(self, dictionary: Any) -> Any:
+        value = super().get_value(dictionary)
+        if html.is_html_input(dictionary) and isinstance(value, str):
+            return self.HTML_VALUES.get(value.lower(), value)
+        return value
 
     def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool):

@@ -12,7 +12,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tasks.filters import filter_tasks, parse_list_params
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+
+from tasks.filters import (
+    BOOLEAN_VALUES,
+    MAX_LIMIT,
+    MAX_SEARCH_LENGTH,
+    ORDERING_FIELDS,
+    SORT_ALIASES,
+    STATUS_VALUES,
+    filter_tasks,
+    parse_list_params,
+)
 from tasks.models import Task
 from tasks.pagination import next_link, paginate
 from tasks.permissions import PathUserIsCaller
@@ -30,6 +41,37 @@ def parse_task_id(raw: str) -> int | None:
     return task_id if task_id <= MAX_TASK_ID else None
 
 
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The task id (a positive integer).")
+_LIST_PARAMETERS = [
+    OpenApiParameter("completed", str, enum=list(BOOLEAN_VALUES), description="Only completed (`true`) or pending (`false`) tasks."),
+    OpenApiParameter("status", str, enum=list(STATUS_VALUES), description="`all`, `pending` or `completed`."),
+    OpenApiParameter("search", str, description=f"Case-insensitive text in the title or description (at most {MAX_SEARCH_LENGTH} characters)."),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=[prefix + field for field in ORDERING_FIELDS for prefix in ("", "-")],
+        description="Sort order (`-` for descending); default `-created_at`. Ties are broken by id.",
+    ),
+    OpenApiParameter("sort", str, enum=list(SORT_ALIASES), description="Alias of `ordering`: `created` (newest first), `updated` (latest change first), `title`."),
+    OpenApiParameter("limit", int, description=f"Page size, 1 to {MAX_LIMIT}. Without it, every task is returned."),
+    OpenApiParameter("cursor", str, description="The position to continue from, taken from the `Link` header of the previous page."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your tasks", parameters=_LIST_PARAMETERS),
+    create=extend_schema(summary="Create a task"),
+    retrieve=extend_schema(summary="Get a task", parameters=[_ID]),
+    update=extend_schema(summary="Replace a task (omitted optional fields keep their values)", parameters=[_ID]),
+    partial_update=extend_schema(summary="Update some fields of a task", parameters=[_ID]),
+    destroy=extend_schema(summary="Delete a task", parameters=[_ID]),
+    complete=extend_schema(
+        summary="Set or toggle completion",
+        description='`{"completed": true|false}` sets the flag; an empty body or `{}` toggles it.',
+        parameters=[_ID],
+        request=CompleteSerializer,
+    ),
+)
 class TaskViewSet(viewsets.ModelViewSet):
     """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
 

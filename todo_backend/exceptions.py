@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from todo_backend.errors import ErrorCode, PayloadTooLarge
+from todo_backend.request_log import current_request_id
 
 logger = logging.getLogger("todo_backend.errors")
 
@@ -36,11 +37,16 @@ _ERROR_CODES: list[tuple[type[exceptions.APIException], ErrorCode]] = [
     (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
 ]
 
-INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged."
+INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged under this request_id."
 
 
 def error_body(detail: str, error_code: str, **extra: Any) -> dict[str, Any]:
     return {"detail": detail, "error_code": str(error_code), **extra}
+
+
+def internal_error_body() -> dict[str, Any]:
+    """The 500 body: nothing internal, but the request id that finds the traceback in the logs."""
+    return error_body(INTERNAL_ERROR_DETAIL, ErrorCode.INTERNAL_ERROR, request_id=current_request_id.get())
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -54,10 +60,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             exc_info=exc,
         )
         set_rollback()
-        return Response(
-            error_body(INTERNAL_ERROR_DETAIL, ErrorCode.INTERNAL_ERROR),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return Response(internal_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     headers = {}
     if auth_header := getattr(api_exc, "auth_header", None):
@@ -143,5 +146,5 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse(error_body(INTERNAL_ERROR_DETAIL, ErrorCode.INTERNAL_ERROR), status=500)
+        return JsonResponse(internal_error_body(), status=500)
     return defaults.server_error(request)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError, connection
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,12 +19,24 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "unavailable"])
+    database = serializers.ChoiceField(choices=["ok", "unreachable"])
+    detail = serializers.CharField(required=False)
+    error_code = serializers.CharField(required=False)
+
+
 class HealthView(APIView):
     """Unauthenticated, so load balancers and uptime checks can call it."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Health check",
+        responses={200: HealthSerializer, 503: HealthSerializer},
+        tags=["health"],
+    )
     def get(self, request: Request) -> Response:
         try:
             with connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -10,11 +11,12 @@ class JSONFallbackNegotiation(DefaultContentNegotiation):
     """Honour ``Accept`` when a renderer matches it, otherwise answer with the first renderer (JSON).
 
     A client that sends ``Accept: text/plain`` is better served by JSON it can read than by a
-    406 it has to handle; the API's contract is JSON on every ``/api/`` response.
+    406 it has to handle; the API's contract is JSON on every ``/api/`` response. Likewise an
+    unknown ``?format=`` (DRF would answer 404) is ignored like any other unknown parameter.
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
         try:
             return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
+        except (NotAcceptable, Http404):
             return renderers[0], renderers[0].media_type

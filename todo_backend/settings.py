@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from todo_backend import __version__ as API_VERSION
 from todo_backend.env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,19 +97,38 @@ JWKS_TIMEOUT_SECONDS = env_int("JWKS_TIMEOUT_SECONDS", 3, minimum=1, maximum=10)
 # --- Django core ---------------------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
+# The DRF browsable API, for debugging in a browser: on with DEBUG unless turned off, off in
+# production unless turned on. It adds sessions (a signed cookie holding a pasted token), CSRF and
+# form parsing, none of which the JSON API needs.
+API_BROWSABLE = env_bool("API_BROWSABLE", DEBUG)
+
 INSTALLED_APPS = [
+    "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tasks",
 ]
 
 MIDDLEWARE = [
+    "todo_backend.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Validates the Host header against ALLOWED_HOSTS on every request.
     "django.middleware.common.CommonMiddleware",
     "todo_backend.middleware.UntypedBodyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+BROWSABLE_API_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+if API_BROWSABLE:
+    MIDDLEWARE += BROWSABLE_API_MIDDLEWARE
+# No sessions table: the only session data is the browsable API's token, in a signed cookie.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 ROOT_URLCONF = "todo_backend.urls"
 WSGI_APPLICATION = "todo_backend.wsgi.application"
@@ -117,9 +137,9 @@ APPEND_SLASH = False  # every route accepts both forms itself; a redirected POST
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "DIRS": [BASE_DIR / "todo_backend" / "templates"],
     }
 ]
 
@@ -156,12 +176,37 @@ USE_I18N = False
 TIME_ZONE = "UTC"
 USE_TZ = True
 
+# --- Static files (Swagger UI, ReDoc, the browsable API), served by WhiteNoise ---------------------
+STATIC_URL = "static/"
+# Production serves what `manage.py collectstatic` gathered here; development serves the apps' own
+# static folders directly (WHITENOISE_USE_FINDERS), so there is nothing to collect.
+STATIC_ROOT = None if DEBUG else Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+WHITENOISE_USE_FINDERS = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed files in production (after `manage.py collectstatic`); plain in development.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
 # --- REST framework ------------------------------------------------------------------------------
+_renderers = ["rest_framework.renderers.JSONRenderer"]
+_parsers = ["todo_backend.parsers.StrictJSONParser"]
+BROWSABLE_API_RENDERERS = ["rest_framework.renderers.BrowsableAPIRenderer"]
+BROWSABLE_API_PARSERS = ["rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"]
+if API_BROWSABLE:
+    _renderers += BROWSABLE_API_RENDERERS
+    _parsers += BROWSABLE_API_PARSERS
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tasks.authentication.BetterAuthJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["todo_backend.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": _renderers,
+    "DEFAULT_PARSER_CLASSES": _parsers,
+    "DEFAULT_SCHEMA_CLASS": "todo_backend.openapi.TodoAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "todo_backend.negotiation.JSONFallbackNegotiation",
     "EXCEPTION_HANDLER": "todo_backend.exceptions.api_exception_handler",
     # No django.contrib.auth: the caller is whoever the verified token says, with no User row.
@@ -170,19 +215,92 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# --- OpenAPI (drf-spectacular): /api/schema, /api/docs, /api/redoc -------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Todo API",
+    "DESCRIPTION": (
+        "Multi-user task API for Next.js + Better Auth frontends. Every task route needs "
+        "`Authorization: Bearer <jwt>` and exists twice: `/api/tasks...` (the owner is the token's "
+        "user) and `/api/{user_id}/tasks...` (the path user must be the token's user). Errors are "
+        '`{"detail", "error_code"}`.'
+    ),
+    "VERSION": API_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # The UIs' assets come from drf-spectacular-sidecar, so the docs work with no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The contract is JSON whatever the browsable API adds for its HTML forms.
+    "PARSER_WHITELIST": ["todo_backend.parsers.StrictJSONParser"],
+    "RENDERER_WHITELIST": ["rest_framework.renderers.JSONRenderer"],
+    "PREPROCESSING_HOOKS": ["todo_backend.openapi.canonical_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "todo_backend.openapi.document_response_headers",
+    ],
+}
+
 # --- CORS (django-cors-headers) ------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"])
 CORS_URLS_REGEX = r"^/api/.*$"
 # A browser frontend can only read the headers listed here.
 CORS_EXPOSE_HEADERS = ["Location", "Link"]
 
+# --- Production hardening (`manage.py check --deploy` passes with these defaults) ------------------
+# Behind a proxy that terminates TLS (Render, Railway, Fly, Heroku...), trust its
+# X-Forwarded-Proto only when told to: a client could otherwise claim HTTPS itself.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe health over plain HTTP inside the platform.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a commitment for the whole domain: the owner opts in (SECURE_HSTS_PRELOAD=1).
+    "security.W021",
+]
+if not API_BROWSABLE:
+    # Without the browsable API nothing authenticates by cookie (bearer tokens only), so a
+    # cross-site request has no credentials to ride on; with it, CsrfViewMiddleware is installed.
+    SILENCED_SYSTEM_CHECKS.append("security.W003")
+
 # --- Logging -------------------------------------------------------------------------------------
+# One line per request (todo_backend.request_log), every line tagged with the request id.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r}).")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json (got {LOG_FORMAT!r}).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "todo_backend.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "todo_backend.request_log.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Our request log has every response; Django's would repeat each 4xx as a warning.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

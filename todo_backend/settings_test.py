@@ -16,3 +16,11 @@ os.environ["BETTER_AUTH_URL"] = ""
 os.environ["BETTER_AUTH_JWKS_URL"] = ""
 
 from todo_backend.settings import *  # noqa: E402,F401,F403
+
+# Static files straight from the apps (no collectstatic before a test run).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Tests speak plain HTTP to the test client; production redirects it to HTTPS.
+SECURE_SSL_REDIRECT = False

@@ -1,9 +1,13 @@
 from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
+from todo_backend.docs import SchemaView
 from todo_backend.health import HealthView
+from todo_backend.home import HomeView
 
 handler400 = "todo_backend.exceptions.handler400"
 handler404 = "todo_backend.exceptions.handler404"
@@ -12,6 +16,7 @@ handler500 = "todo_backend.exceptions.handler500"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
+@extend_schema(exclude=True)
 @api_view(ALL_METHODS)
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -21,10 +26,16 @@ def api_route_not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     re_path(r"^api/health/?$", HealthView.as_view(), name="health"),
+    re_path(r"^api/schema/?$", SchemaView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     # The owner comes from the token only.
     path("api/", include("tasks.urls", namespace="tasks")),
     # The path style many frontends use; the path user id must be the token's sub (else 403).
     path("api/<str:user_id>/", include("tasks.urls", namespace="user-tasks")),
     re_path(r"^api(?:/.*)?$", api_route_not_found),
+    # The browsable API's token login (404 unless API_BROWSABLE is on).
+    path("api-auth/", include("todo_backend.token_login")),
 ]

@@ -139,9 +139,20 @@ def test_unexpected_error_is_500_internal_error_without_internals(alice, monkeyp
     body = assert_error(response, 500, "INTERNAL_ERROR")
     assert "hunter2" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
-    assert set(body) == {"detail", "error_code"}
+    assert set(body) == {"detail", "error_code", "request_id"}
     [record] = [r for r in caplog.records if r.name == "todo_backend.errors"]
     assert record.exc_info and "hunter2" in str(record.exc_info[1])
+
+
+def test_500_body_carries_the_request_id_its_traceback_is_logged_under(alice, monkeypatch, caplog):
+    monkeypatch.setattr(TaskViewSet, "list", lambda *a, **k: 1 / 0)
+    with caplog.at_level(logging.ERROR, logger="todo_backend.errors"):
+        response = alice.get("/api/tasks", HTTP_X_REQUEST_ID="bug-report-1234")
+    assert response.json()["request_id"] == "bug-report-1234"
+    assert response["X-Request-ID"] == "bug-report-1234"
+    [record] = [r for r in caplog.records if r.name == "todo_backend.errors"]
+    assert record.request_id == "bug-report-1234"
+    assert record.exc_info[0] is ZeroDivisionError
 
 
 def test_unexpected_error_is_json_even_with_debug_on(alice, monkeypatch, settings):

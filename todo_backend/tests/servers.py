@@ -1,0 +1,99 @@
+"""Real servers for tests that must cross a socket: gunicorn with our gunicorn.conf.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+SECRET = "server-test-better-auth-secret-" + "g" * 32
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """Production settings on a private SQLite file, as a deployment would set them."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "ENV_FILE": "",
+        "DJANGO_SECRET_KEY": "server-test-secret-key-" + "k" * 40,
+        "BETTER_AUTH_SECRET": SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+        "SECURE_SSL_REDIRECT": "0",
+        "GUNICORN_ACCESS_LOG": "",
+        **overrides,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, capture_output=True, timeout=120)
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, **overrides: str) -> Iterator[str]:
+    """Migrate, start ``gunicorn todo_backend.wsgi`` and yield its base URL; stop it afterwards."""
+    env = server_env(tmp_path, PORT=str(free_port()), **overrides)
+    manage(env, "migrate", "--noinput")
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "todo_backend.wsgi"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        _wait_until_healthy(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def call(url: str, *, method: str = "GET", token: str | None = None, body: dict | None = None) -> tuple[int, object]:
+    """A JSON request; returns (status, decoded body)."""
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read() or b"null")
