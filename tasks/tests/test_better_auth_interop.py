@@ -23,14 +23,22 @@ HERE = Path(__file__).parent / "better_auth"
 NODE = shutil.which("node")
 TIMEOUT = 60
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(NODE is None, reason="Node.js is not installed: the real Better Auth cannot run"),
-    pytest.mark.skipif(
-        not (HERE / "node_modules" / "better-auth").is_dir(),
-        reason="better-auth is not installed: run `npm ci` in tasks/tests/better_auth (make test does)",
-    ),
-]
+pytestmark = pytest.mark.interop
+
+
+@pytest.fixture(autouse=True)
+def node_and_better_auth_installed() -> None:
+    """Skip with the reason when Node.js or the npm packages are missing; CI sets
+    INTEROP_TESTS_REQUIRED=1 so that a missing one fails instead of passing silently."""
+    if NODE is None:
+        reason = "Node.js is not installed: the real Better Auth cannot run"
+    elif not (HERE / "node_modules" / "better-auth").is_dir():
+        reason = "better-auth is not installed: run `npm ci` in tasks/tests/better_auth (make test does)"
+    else:
+        return
+    if os.environ.get("INTEROP_TESTS_REQUIRED", "") not in ("", "0"):
+        pytest.fail(f"{reason}, and INTEROP_TESTS_REQUIRED is set", pytrace=False)
+    pytest.skip(reason)
 
 
 def node(script: str, *args: str, env: dict[str, str] | None = None) -> dict:
