@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: run test install schema clean
+.PHONY: run test install schema bench clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ $(BETTER_AUTH_DIR)/node_modules/.installed: $(BETTER_AUTH_DIR)/package-lock.json
 # Regenerate the committed OpenAPI schema (a test fails when it is stale).
 schema: install
 	DJANGO_DEBUG=1 API_BROWSABLE=0 $(PY) manage.py spectacular --file specs/api/openapi.yaml --validate
+
+# Load benchmark against PostgreSQL with wrk (bench/README.md); e.g. BENCH_ARGS="--only list,get".
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

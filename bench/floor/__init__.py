@@ -1,0 +1,1 @@
+"""A floor to compare the API with: see app.py."""
