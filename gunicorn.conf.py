@@ -14,6 +14,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 
+# Load the app once in the master and fork workers from it: they share its memory, and a new
+# worker (also one recycled by max_requests) serves its first request without importing Django.
+preload_app = True
+
 # A request that takes longer than this is killed and its worker restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

@@ -27,7 +27,8 @@ class Task(models.Model):
 
     class Meta:
         db_table = "tasks"
-        ordering = ["-created_at", "-id"]
+        # No default ordering: the list orders explicitly (tasks.filters), and a read by id
+        # should not carry an ORDER BY it does not need.
         indexes = [
             # Serves the default list: one user's rows, newest first, read straight off the index.
             models.Index(fields=["user_id", "-created_at", "-id"], name="tasks_user_created_idx"),

@@ -22,18 +22,20 @@ from rest_framework.utils.urls import replace_query_param
 
 from tasks.filters import ListParams
 from tasks.models import Task
+from tasks.queries import fetch_all
 
 CURSOR_PARAM = "cursor"
 _INVALID_CURSOR = {CURSOR_PARAM: ["This cursor is not valid for this list."]}
 
 
-def paginate(queryset: QuerySet[Task], params: ListParams) -> tuple[list[Task], str | None]:
-    """Return the page of ``queryset`` (already ordered by ``params``) and the next cursor, if any."""
+def paginate(queryset: QuerySet[Task], params: ListParams) -> tuple[list[dict[str, Any]], str | None]:
+    """Return the page of ``queryset`` (already ordered by ``params``) as task dictionaries, and
+    the next cursor, if any."""
     if params.limit is None:
-        return list(queryset), None
+        return fetch_all(queryset), None
     if params.cursor is not None:
         queryset = queryset.filter(_after(params.ordering, params.cursor))
-    rows = list(queryset[: params.limit + 1])
+    rows = fetch_all(queryset[: params.limit + 1])
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
@@ -45,12 +47,12 @@ def next_link(request: Request, cursor: str) -> str:
     return f'<{url}>; rel="next"'
 
 
-def encode_cursor(ordering: str, task: Task) -> str:
+def encode_cursor(ordering: str, task: dict[str, Any]) -> str:
     field = ordering.lstrip("-")
-    value: Any = getattr(task, field)
+    value: Any = task[field]
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = json.dumps([ordering, value, task.id], separators=(",", ":")).encode()
+    raw = json.dumps([ordering, value, task["id"]], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Case, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import status, viewsets
@@ -21,10 +21,12 @@ from tasks.filters import (
     ORDERING_FIELDS,
     SORT_ALIASES,
     STATUS_VALUES,
+    ListParams,
     filter_tasks,
     parse_list_params,
 )
 from tasks.models import Task
+from tasks import queries
 from tasks.pagination import next_link, paginate
 from tasks.permissions import PathUserIsCaller
 from tasks.serializers import CompleteSerializer, TaskSerializer
@@ -72,70 +74,99 @@ _LIST_PARAMETERS = [
         request=CompleteSerializer,
     ),
 )
-class TaskViewSet(viewsets.ModelViewSet):
+class TaskViewSet(viewsets.GenericViewSet):
     """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
 
     ``get_queryset`` is the only place that decides which rows the caller may touch; every action
     reads or writes through it, so another user's task is indistinguishable from a missing one (404).
+    Each action is one SQL statement (``tasks.queries``); the serializer only validates bodies.
     """
 
     serializer_class = TaskSerializer
     permission_classes = [IsAuthenticated, PathUserIsCaller]
-    # Any path segment reaches the view, so "abc" or an out-of-range id is a 404 from get_object
+    # Any path segment reaches the view, so "abc" or an out-of-range id is a 404 from task_queryset
     # after authentication, like every other id that is not the caller's.
     lookup_value_regex = r"[^/]+"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Task]:
         return Task.objects.filter(user_id=self.request.user_id)
 
-    def get_object(self) -> Task:
+    def task_id(self) -> int:
+        """The task id in the URL; anything that cannot be one is answered 404."""
         task_id = parse_task_id(self.kwargs[self.lookup_field])
         if task_id is None:
             raise NotFound()
-        try:
-            return self.get_queryset().get(pk=task_id)
-        except Task.DoesNotExist:
-            raise NotFound() from None
+        return task_id
+
+    def task_queryset(self) -> QuerySet[Task]:
+        """The caller's task named in the URL, as a queryset (empty when it is not theirs)."""
+        return self.get_queryset().filter(pk=self.task_id())
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         params = parse_list_params(request.query_params)
+        if params == DEFAULT_LIST:
+            return Response(NEWEST_FIRST.fetch(self))
         tasks, cursor = paginate(filter_tasks(self.get_queryset(), params), params)
         headers = {"Link": next_link(request, cursor)} if cursor else None
-        return Response(self.get_serializer(tasks, many=True).data, headers=headers)
+        return Response(tasks, headers=headers)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        task_id = self.task_id()
+        return Response(found(next(iter(ONE_TASK.fetch(self, task_id)), None)))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task = serializer.save(user_id=request.user_id)
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = Task.objects.create(user_id=request.user_id, **body.validated_data)
         return Response(
-            serializer.data,
+            queries.task_dict(task),
             status=status.HTTP_201_CREATED,
-            headers={"Location": self._task_url(task)},
+            headers={"Location": self._task_url(task.pk)},
         )
+
+    def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
+        """PUT needs a title; with both PUT and PATCH an omitted field keeps its value."""
+        tasks = self.task_queryset()
+        body = self.get_serializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        return Response(found(queries.update_returning(tasks, **body.validated_data, updated_at=timezone.now())))
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        if not queries.delete(self.task_queryset()):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["patch"])
     def complete(self, request: Request, *args, **kwargs) -> Response:
         """``{"completed": bool}`` sets the flag; an empty body or ``{}`` toggles it.
 
-        The flip happens inside one UPDATE, so concurrent toggles never read a stale value.
+        The flip happens inside the UPDATE, so concurrent toggles never read a stale value.
         """
-        task_id = parse_task_id(self.kwargs[self.lookup_field])
-        if task_id is None:
-            raise NotFound()
+        tasks = self.task_queryset()
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if "completed" in body.validated_data:
             new_value = Value(body.validated_data["completed"])
         else:
             new_value = Case(When(completed=True, then=Value(False)), default=Value(True))
-        updated = self.get_queryset().filter(pk=task_id).update(
-            completed=new_value, updated_at=timezone.now()
-        )
-        if not updated:
-            raise NotFound()
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(found(queries.update_returning(tasks, completed=new_value, updated_at=timezone.now())))
 
-    def _task_url(self, task: Task) -> str:
+    def _task_url(self, task_id: int) -> str:
         namespace = self.request.resolver_match.namespace
-        kwargs = {**self.kwargs, self.lookup_field: task.pk}
+        kwargs = {**self.kwargs, self.lookup_field: task_id}
         return self.request.build_absolute_uri(reverse(f"{namespace}:task-detail", kwargs=kwargs))
+
+
+# The two hottest reads, compiled once per process (tasks.queries.CompiledRead).
+DEFAULT_LIST = ListParams()
+NEWEST_FIRST = queries.CompiledRead(lambda tasks, _task_id: filter_tasks(tasks, DEFAULT_LIST))
+ONE_TASK = queries.CompiledRead(lambda tasks, task_id: tasks.filter(pk=task_id)[:1])
+
+
+def found(task: dict | None) -> dict:
+    if task is None:
+        raise NotFound()
+    return task

@@ -16,6 +16,9 @@ class JSONFallbackNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        if len(renderers) == 1:
+            # Production has one renderer (JSON): nothing to choose, so no Accept header to parse.
+            return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except (NotAcceptable, Http404):

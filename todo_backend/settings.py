@@ -156,6 +156,11 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Health-checks only connections idle for a while (see todo_backend/postgresql/base.py).
+    _database["ENGINE"] = "todo_backend.postgresql"
+DB_HEALTH_CHECK_IDLE_SECONDS = env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 10, minimum=0)
+
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE avoids "database is locked" on upgrade.
     _database["OPTIONS"] = {
@@ -193,7 +198,7 @@ STORAGES = {
 }
 
 # --- REST framework ------------------------------------------------------------------------------
-_renderers = ["rest_framework.renderers.JSONRenderer"]
+_renderers = ["todo_backend.renderers.ORJSONRenderer"]
 _parsers = ["todo_backend.parsers.StrictJSONParser"]
 BROWSABLE_API_RENDERERS = ["rest_framework.renderers.BrowsableAPIRenderer"]
 BROWSABLE_API_PARSERS = ["rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"]
@@ -236,7 +241,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The contract is JSON whatever the browsable API adds for its HTML forms.
     "PARSER_WHITELIST": ["todo_backend.parsers.StrictJSONParser"],
-    "RENDERER_WHITELIST": ["rest_framework.renderers.JSONRenderer"],
+    "RENDERER_WHITELIST": ["todo_backend.renderers.ORJSONRenderer"],
     "PREPROCESSING_HOOKS": ["todo_backend.openapi.canonical_paths"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

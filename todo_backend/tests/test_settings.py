@@ -101,7 +101,7 @@ def test_postgres_url_keeps_sslmode_and_uses_health_checked_persistent_connectio
     )
     url = "postgres://u:p@ep-cool-name.eu-central-1.aws.neon.tech/app?sslmode=require"
     result = start({"DJANGO_DEBUG": "1", "DATABASE_URL": url}, code)
-    assert result.stdout.split() == ["django.db.backends.postgresql", "require", "60", "True"]
+    assert result.stdout.split() == ["todo_backend.postgresql", "require", "60", "True"]
 
 
 def test_env_file_is_read_and_real_environment_wins(tmp_path):
