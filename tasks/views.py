@@ -30,6 +30,7 @@ from tasks import queries
 from tasks.pagination import next_link, paginate
 from tasks.permissions import PathUserIsCaller
 from tasks.serializers import CompleteSerializer, TaskSerializer
+from todo_backend.lifecycle import FreeResponseOnClose
 
 # Canonical positive decimal within bigint range: "007", "-1", "1e3" and "٣" are not task ids.
 _TASK_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -74,7 +75,7 @@ _LIST_PARAMETERS = [
         request=CompleteSerializer,
     ),
 )
-class TaskViewSet(viewsets.GenericViewSet):
+class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
 
     ``get_queryset`` is the only place that decides which rows the caller may touch; every action

@@ -8,8 +8,10 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView
 
+from todo_backend.lifecycle import FreeResponseOnClose
 
-class SchemaView(SpectacularAPIView):
+
+class SchemaView(FreeResponseOnClose, SpectacularAPIView):
     """``GET /api/schema``: JSON by default; YAML with ``?format=yaml`` or ``Accept: application/yaml``."""
 
     renderer_classes = [OpenApiJsonRenderer2, OpenApiJsonRenderer, OpenApiYamlRenderer2, OpenApiYamlRenderer]
