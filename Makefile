@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: run test install schema bench clean
+.PHONY: run test install schema bench soak clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,11 @@ schema: install
 # Load benchmark against PostgreSQL with wrk (bench/README.md); e.g. BENCH_ARGS="--only list,get".
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Soak test: the production server under a mixed load for SOAK_SECONDS (default 60), then checks
+# for 5xx answers and leaked PostgreSQL connections.
+soak: install
+	$(PY) bench/soak.py --seconds $(or $(SOAK_SECONDS),60)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

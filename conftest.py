@@ -35,6 +35,17 @@ def encode_token(
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no request counted against any user or client."""
+    from django.core.cache import cache
+
+    from todo_backend.throttling import unverified_clients
+
+    cache.clear()
+    unverified_clients.forget()
+
+
 @pytest.fixture
 def make_token() -> Callable[..., str]:
     return encode_token

@@ -11,10 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 from tasks.tokens import verify_token
+from todo_backend.throttling import unverified_clients
 
 AUTH_SCHEME = "bearer"
 REALM = "api"
@@ -84,12 +85,22 @@ class BetterAuthJWTAuthentication(BaseAuthentication):
         token = get_bearer_token(request)
         from_session = token is None and (token := get_session_token(request)) is not None
         if token is None:
+            unverified_clients.count(request)
             return None
-        claims = verify_token(token)
+        # A client over its limit of unauthenticated requests is refused before its token costs
+        # a signature check (todo_backend.throttling).
+        unverified_clients.refuse_if_over_limit(request)
+        try:
+            claims = verify_token(token)
+        except AuthenticationFailed:
+            unverified_clients.count(request)
+            raise
         if from_session:
             enforce_csrf(request)
         user = TokenUser(id=claims["sub"], claims=claims)
-        request.user_id = user.id
+        # On the Django request, which DRF's Request proxies: so request.user_id also works on the
+        # clones DRF makes of a request, and for the request log middleware.
+        request._request.user_id = user.id
         return user, claims
 
     def authenticate_header(self, request: Request) -> str:

@@ -2,8 +2,9 @@
 
 ``completed=true|false``, ``status=all|pending|completed``, ``search=<text>``,
 ``ordering=[-]created_at|updated_at|title|id`` (or the alias ``sort=created|updated|title``),
-``limit=<1..100>`` and ``cursor=<opaque>`` (see ``tasks.pagination``). Parameters not listed here
-are ignored, so cache-busting parameters that some HTTP clients add do no harm.
+``limit=<1..100>`` and ``cursor=<opaque>`` (see ``tasks.pagination``). When both ``ordering`` and
+``sort`` are given, ``ordering`` wins. Parameters not listed here are ignored, so cache-busting
+parameters that some HTTP clients add do no harm.
 """
 
 from __future__ import annotations
@@ -67,17 +68,13 @@ def parse_list_params(query: QueryDict) -> ListParams:
         if len(search) > MAX_SEARCH_LENGTH:
             errors["search"] = [f"Ensure this value has at most {MAX_SEARCH_LENGTH} characters."]
         params["search"] = search
-    if "ordering" in values and "sort" in values:
-        errors["sort"] = ["Give either ordering or sort, not both."]
-    elif "ordering" in values:
-        params["ordering"] = _ordering(values["ordering"], errors)
-    elif "sort" in values:
+    if "sort" in values:
         params["ordering"] = _choice(values["sort"], SORT_ALIASES, "sort", errors)
+    if "ordering" in values:  # the canonical parameter wins over its alias
+        params["ordering"] = _ordering(values["ordering"], errors)
     if "limit" in values:
         params["limit"] = _limit(values["limit"], errors)
     if "cursor" in values:
-        if "limit" not in values:
-            errors["cursor"] = ["A cursor needs a limit."]
         params["cursor"] = values["cursor"]
 
     if errors:

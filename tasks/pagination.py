@@ -31,10 +31,10 @@ _INVALID_CURSOR = {CURSOR_PARAM: ["This cursor is not valid for this list."]}
 def paginate(queryset: QuerySet[Task], params: ListParams) -> tuple[list[dict[str, Any]], str | None]:
     """Return the page of ``queryset`` (already ordered by ``params``) as task dictionaries, and
     the next cursor, if any."""
-    if params.limit is None:
-        return fetch_all(queryset), None
     if params.cursor is not None:
         queryset = queryset.filter(_after(params.ordering, params.cursor))
+    if params.limit is None:
+        return fetch_all(queryset), None  # everything after the cursor, if any
     rows = fetch_all(queryset[: params.limit + 1])
     if len(rows) <= params.limit:
         return rows, None

@@ -19,9 +19,11 @@ from typing import Any, Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.db.models.sql import DeleteQuery, UpdateQuery
 from django.db.models.sql.constants import ROW_COUNT
+from django.utils import timezone
 
 from tasks.models import Task
 
@@ -42,11 +44,16 @@ def fetch_all(queryset: QuerySet[Task]) -> list[dict[str, Any]]:
 
 
 def update_returning(queryset: QuerySet[Task], **values: Any) -> dict[str, Any] | None:
-    """``UPDATE ... SET values WHERE <queryset> RETURNING <task fields>``: the updated task or None."""
+    """``UPDATE ... SET values WHERE <queryset> RETURNING <task fields>``: the updated task or None.
+
+    ``updated_at`` moves to now, but never backwards: when concurrent updates of a task commit in
+    another order than they read the clock, the row keeps the later time.
+    """
     using = router.db_for_write(queryset.model)
     connection = connections[using]
     query = queryset.query.chain(UpdateQuery)
-    query.add_update_values(values)
+    now = Value(timezone.now(), output_field=DateTimeField())
+    query.add_update_values({**values, "updated_at": Greatest(F("updated_at"), now)})
     sql, params = query.get_compiler(using).as_sql()
     fields = [queryset.model._meta.get_field(name) for name in TASK_FIELDS]
     returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)

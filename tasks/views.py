@@ -4,7 +4,6 @@ import re
 
 from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -48,16 +47,36 @@ _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The task i
 _LIST_PARAMETERS = [
     OpenApiParameter("completed", str, enum=list(BOOLEAN_VALUES), description="Only completed (`true`) or pending (`false`) tasks."),
     OpenApiParameter("status", str, enum=list(STATUS_VALUES), description="`all`, `pending` or `completed`."),
-    OpenApiParameter("search", str, description=f"Case-insensitive text in the title or description (at most {MAX_SEARCH_LENGTH} characters)."),
+    OpenApiParameter(
+        "search",
+        {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
+        description="Case-insensitive text in the title or description.",
+    ),
     OpenApiParameter(
         "ordering",
         str,
         enum=[prefix + field for field in ORDERING_FIELDS for prefix in ("", "-")],
         description="Sort order (`-` for descending); default `-created_at`. Ties are broken by id.",
     ),
-    OpenApiParameter("sort", str, enum=list(SORT_ALIASES), description="Alias of `ordering`: `created` (newest first), `updated` (latest change first), `title`."),
-    OpenApiParameter("limit", int, description=f"Page size, 1 to {MAX_LIMIT}. Without it, every task is returned."),
-    OpenApiParameter("cursor", str, description="The position to continue from, taken from the `Link` header of the previous page."),
+    OpenApiParameter(
+        "sort",
+        str,
+        enum=list(SORT_ALIASES),
+        description="Alias of `ordering`: `created` (newest first), `updated` (latest change first), `title`. `ordering` wins when both are given.",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Page size, 1 to {MAX_LIMIT}. Without it, every task is returned.",
+    ),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "minLength": 1},
+        description=(
+            "The position to continue from, taken from the `Link` header of the previous page "
+            "(opaque; made for one `ordering`). Without `limit`, every task after it is returned."
+        ),
+    ),
 ]
 
 
@@ -85,12 +104,21 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
 
     serializer_class = TaskSerializer
     permission_classes = [IsAuthenticated, PathUserIsCaller]
+    # OPTIONS is not part of the API (CORS preflights are answered by the CORS middleware before
+    # any view): 405, rather than DRF's description of the serializer.
+    metadata_class = None
     # Any path segment reaches the view, so "abc" or an out-of-range id is a 404 from task_queryset
     # after authentication, like every other id that is not the caller's.
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self) -> QuerySet[Task]:
         return Task.objects.filter(user_id=self.request.user_id)
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # One user's tasks: no browser or shared cache may keep a copy.
+        response["Cache-Control"] = "no-store"
+        return response
 
     def task_id(self) -> int:
         """The task id in the URL; anything that cannot be one is answered 404."""
@@ -102,6 +130,13 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     def task_queryset(self) -> QuerySet[Task]:
         """The caller's task named in the URL, as a queryset (empty when it is not theirs)."""
         return self.get_queryset().filter(pk=self.task_id())
+
+    def get_object(self) -> Task:
+        """For DRF's own machinery (the browsable API's forms): the caller's task, or 404."""
+        task = self.task_queryset().first()
+        if task is None:
+            raise NotFound()
+        return task
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         params = parse_list_params(request.query_params)
@@ -130,7 +165,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         tasks = self.task_queryset()
         body = self.get_serializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
-        return Response(found(queries.update_returning(tasks, **body.validated_data, updated_at=timezone.now())))
+        return Response(found(queries.update_returning(tasks, **body.validated_data)))
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
@@ -153,7 +188,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
             new_value = Value(body.validated_data["completed"])
         else:
             new_value = Case(When(completed=True, then=Value(False)), default=Value(True))
-        return Response(found(queries.update_returning(tasks, completed=new_value, updated_at=timezone.now())))
+        return Response(found(queries.update_returning(tasks, completed=new_value)))
 
     def _task_url(self, task_id: int) -> str:
         namespace = self.request.resolver_match.namespace

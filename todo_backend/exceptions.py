@@ -12,13 +12,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from todo_backend.errors import ErrorCode, PayloadTooLarge
+from todo_backend.errors import ErrorCode, PayloadTooLarge, ServiceUnavailable
 from todo_backend.request_log import current_request_id
 
 logger = logging.getLogger("todo_backend.errors")
@@ -35,8 +36,10 @@ _ERROR_CODES: list[tuple[type[exceptions.APIException], ErrorCode]] = [
     (exceptions.NotFound, ErrorCode.RESOURCE_NOT_FOUND),
     (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
     (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.Throttled, ErrorCode.RATE_LIMITED),
 ]
 
+DATABASE_RETRY_AFTER = 5
 INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged under this request_id."
 
 
@@ -87,6 +90,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, exceptions.APIException):
         return exc
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable, restarting or dropped the connection: the request did not
+        # happen (autocommit: a write either committed before answering or not at all). Django
+        # discards the broken connection at the end of the request, and the next one reconnects.
+        logger.warning("Database unavailable: %s", exc)
+        return ServiceUnavailable("The database is unavailable; retry shortly.", wait=DATABASE_RETRY_AFTER)
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

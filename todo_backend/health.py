@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from todo_backend.errors import ErrorCode
+from todo_backend.exceptions import DATABASE_RETRY_AFTER
 
 logger = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = 5
 
 
 class HealthSerializer(serializers.Serializer):
@@ -52,6 +52,6 @@ class HealthView(APIView):
                     "error_code": ErrorCode.SERVICE_UNAVAILABLE,
                 },
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
             )
         return Response({"status": "ok", "database": "ok"})

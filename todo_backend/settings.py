@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from todo_backend import __version__ as API_VERSION
 from todo_backend.env import env_bool, env_int, env_list, env_str, load_env_file
+from todo_backend.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -159,6 +160,8 @@ except ValueError as exc:
 if _database["ENGINE"] == "django.db.backends.postgresql":
     # Health-checks only connections idle for a while (see todo_backend/postgresql/base.py).
     _database["ENGINE"] = "todo_backend.postgresql"
+    # An unreachable server must fail fast (503), not hold a worker until gunicorn kills it.
+    _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DB_HEALTH_CHECK_IDLE_SECONDS = env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 10, minimum=0)
 
 if _database["ENGINE"] == "django.db.backends.sqlite3":
@@ -171,6 +174,27 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: rate-limit counters, shared by every worker and instance -------------------------------
+# Redis when REDIS_URL is set (one round trip per counted request); otherwise a table in the
+# database (created by a migration), never a per-process memory cache.
+REDIS_URL = env_str("REDIS_URL")
+CACHE_TABLE = "api_cache"
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+
+# --- Rate limits (todo_backend/throttling.py) -----------------------------------------------------
+THROTTLE_RATE_USER = env_str("THROTTLE_RATE_USER", "600/min")
+THROTTLE_RATE_ANON = env_str("THROTTLE_RATE_ANON", "60/min")
+for _name, _rate in (("THROTTLE_RATE_USER", THROTTLE_RATE_USER), ("THROTTLE_RATE_ANON", THROTTLE_RATE_ANON)):
+    try:
+        parse_rate(_rate)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{_name}: {exc}") from None
+# How many proxies in front of the app append to X-Forwarded-For (0: ignore the header).
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=10)
 
 # --- Requests ------------------------------------------------------------------------------------
 # Bodies over 1 MiB are answered 413 PAYLOAD_TOO_LARGE.
@@ -214,6 +238,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "todo_backend.openapi.TodoAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "todo_backend.negotiation.JSONFallbackNegotiation",
     "EXCEPTION_HANDLER": "todo_backend.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["todo_backend.throttling.UserRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
     # No django.contrib.auth: the caller is whoever the verified token says, with no User row.
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
@@ -266,6 +292,8 @@ SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

@@ -152,7 +152,6 @@ def test_sort_alias_means_the_same_as_ordering(alice, routes, dated_tasks, sort,
         "ordering=-",
         "ordering=user_id",
         "sort=newest",
-        "ordering=title&sort=title",
         "limit=0",
         "limit=101",
         "limit=-1",
@@ -172,6 +171,12 @@ def test_unknown_parameter_values_are_422(alice, routes, dated_tasks, query):
     body = response.json()
     assert body["error_code"] == "VALIDATION_ERROR"
     assert body["errors"]
+
+
+def test_ordering_wins_over_its_sort_alias(alice, routes, dated_tasks):
+    assert titles(alice.get(routes.list(), {"sort": "title", "ordering": "-id"})) == titles(
+        alice.get(routes.list(), {"ordering": "-id"})
+    )
 
 
 def test_unknown_parameters_are_ignored(alice, routes, dated_tasks):
@@ -244,6 +249,14 @@ def test_page_is_not_shifted_by_a_task_created_meanwhile(alice, routes, dated_ta
     alice.post(routes.list(), {"title": "brand new"}, format="json")
     second = alice.get(LINK.match(first["Link"])["url"])
     assert titles(second) == ["cherry", "Apple"]
+
+
+def test_cursor_without_limit_returns_every_task_after_it(alice, routes, dated_tasks):
+    first = alice.get(routes.list(), {"limit": 2})
+    cursor = parse_qs(urlsplit(LINK.match(first["Link"])["url"]).query)["cursor"][0]
+    response = alice.get(routes.list(), {"cursor": cursor})
+    assert titles(response) == ["cherry", "Apple", "banana"]
+    assert "Link" not in response
 
 
 def test_cursor_of_another_ordering_is_422(alice, routes, dated_tasks):

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,29 @@ def server_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "GUNICORN_ACCESS_LOG": "",
         **overrides,
     }
+
+
+@contextmanager
+def server_database(tmp_path: Path) -> Iterator[str]:
+    """A database for a server process, of the kind the test run uses: a fresh PostgreSQL
+    database on the same server when the suite runs on PostgreSQL, else an SQLite file."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        return
+    import psycopg
+
+    params = connection.settings_dict
+    name = f"todo_server_{uuid.uuid4().hex[:12]}"
+    admin_url = f"postgresql://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(env: dict[str, str], *args: str) -> None:

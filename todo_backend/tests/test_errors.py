@@ -74,6 +74,12 @@ def test_method_not_allowed_is_405_with_allow_header(alice, method, path):
     assert response["Allow"]
 
 
+@pytest.mark.parametrize("path", ["/api/tasks", "/api/tasks/1", "/api/tasks/99999999999999999999", "/api/tasks/abc"])
+def test_options_is_not_part_of_the_api(alice, path):
+    response = alice.options(path)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+
+
 # --- 413 -----------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,9 @@ from rest_framework.response import Response
 
 from conftest import encode_token
 
-pytestmark = pytest.mark.django_db
+# Outside a test transaction: a request through the bare WSGI handler runs Django's request
+# signals, which close a connection left inside one.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def serve(path: str) -> int:

@@ -61,9 +61,9 @@ def test_operations_document_the_contracts_status_codes(schema):
     def codes(path: str, method: str) -> set[str]:
         return set(schema["paths"][path][method]["responses"])
 
-    assert codes("/api/tasks", "post") == {"201", "400", "401", "413", "415", "422", "500", "503"}
-    assert codes("/api/tasks/{id}", "delete") == {"204", "401", "404", "500", "503"}
-    assert codes("/api/tasks", "get") == {"200", "401", "422", "500", "503"}
+    assert codes("/api/tasks", "post") == {"201", "400", "401", "413", "415", "422", "429", "500", "503"}
+    assert codes("/api/tasks/{id}", "delete") == {"204", "401", "404", "429", "500", "503"}
+    assert codes("/api/tasks", "get") == {"200", "401", "422", "429", "500", "503"}
     assert codes("/api/{user_id}/tasks/{id}/complete", "patch") >= {"200", "403", "404", "422"}
     assert codes("/api/health", "get") == {"200", "503"}
 

@@ -180,3 +180,17 @@ def test_unsupported_asymmetric_algorithm_stops_start_up(algorithms):
     result = start({"DJANGO_DEBUG": "1", "JWT_ASYMMETRIC_ALGORITHMS": algorithms})
     assert result.returncode != 0
     assert "JWT_ASYMMETRIC_ALGORITHMS may only name" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["THROTTLE_RATE_USER", "THROTTLE_RATE_ANON"])
+def test_invalid_rate_stops_start_up_naming_the_variable(name):
+    result = start({"DJANGO_DEBUG": "1", name: "lots/min"})
+    assert result.returncode != 0
+    assert f"{name}: 'lots/min' is not N/period" in result.stderr
+
+
+def test_rate_limit_counters_use_redis_when_configured_else_the_database():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    assert start({"DJANGO_DEBUG": "1"}, code).stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
+    redis = start({"DJANGO_DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/3"}, code)
+    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"

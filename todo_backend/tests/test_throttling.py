@@ -1,0 +1,144 @@
+"""Rate limits per user and per unauthenticated client: 429 RATE_LIMITED with Retry-After."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import encode_token
+from tasks import tokens
+from todo_backend import throttling
+from todo_backend.rates import parse_rate
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_rate_limited(response) -> None:
+    assert response.status_code == 429, response.content
+    assert response.json()["error_code"] == "RATE_LIMITED"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+# --- per user --------------------------------------------------------------------------------------
+
+
+def test_user_over_the_limit_gets_429_with_retry_after(alice, settings):
+    settings.THROTTLE_RATE_USER = "3/min"
+    for _ in range(3):
+        assert alice.get("/api/tasks").status_code == 200
+    assert_rate_limited(alice.get("/api/tasks"))
+
+
+def test_user_limit_counts_every_action_and_both_route_families(alice, settings):
+    settings.THROTTLE_RATE_USER = "3/min"
+    assert alice.get("/api/tasks").status_code == 200
+    assert alice.post("/api/alice/tasks/", {"title": "x"}, format="json").status_code == 201
+    assert alice.get("/api/tasks/999").status_code == 404
+    assert_rate_limited(alice.get("/api/alice/tasks"))
+
+
+def test_one_users_limit_does_not_touch_another(alice, bob, settings):
+    settings.THROTTLE_RATE_USER = "2/min"
+    alice.get("/api/tasks")
+    alice.get("/api/tasks")
+    assert_rate_limited(alice.get("/api/tasks"))
+    assert bob.get("/api/tasks").status_code == 200
+
+
+def test_throttled_write_changes_nothing(alice, settings, make_task):
+    settings.THROTTLE_RATE_USER = "1/min"
+    task = make_task("alice", "keep")
+    alice.get("/api/tasks")
+    assert_rate_limited(alice.delete(f"/api/tasks/{task.id}"))
+    task.refresh_from_db()
+    assert task.title == "keep"
+
+
+# --- per client without a valid token ------------------------------------------------------------------
+
+
+def test_requests_without_a_token_are_limited_per_client_ip(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "3/min"
+    for _ in range(3):
+        assert api_client.get("/api/tasks").status_code == 401
+    assert_rate_limited(api_client.get("/api/tasks"))
+
+
+def test_forged_tokens_count_and_are_then_refused_before_verification(api_client, settings, monkeypatch):
+    settings.THROTTLE_RATE_ANON = "3/min"
+    forged = encode_token("alice", key="not-the-secret-but-long-enough-to-sign")
+    for _ in range(3):
+        assert api_client.get("/api/tasks", HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_AUTHORIZATION=f"Bearer {forged}"))
+
+    verified = []
+    real_verify = tokens.verify_token
+    monkeypatch.setattr("tasks.authentication.verify_token", lambda token: verified.append(token) or real_verify(token))
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_AUTHORIZATION=f"Bearer {forged}"))
+    assert verified == []
+
+
+def test_a_client_over_its_limit_is_refused_even_with_a_valid_token(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "2/min"
+    api_client.get("/api/tasks")
+    api_client.get("/api/tasks")
+    assert_rate_limited(api_client.get("/api/tasks"))
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_AUTHORIZATION=f"Bearer {encode_token('alice')}"))
+
+
+def test_valid_tokens_do_not_count_against_the_client_limit(alice, settings):
+    settings.THROTTLE_RATE_ANON = "2/min"
+    for _ in range(5):
+        assert alice.get("/api/tasks").status_code == 200
+
+
+def test_clients_are_told_apart_by_address(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "1/min"
+    api_client.get("/api/tasks", REMOTE_ADDR="10.0.0.1")
+    assert_rate_limited(api_client.get("/api/tasks", REMOTE_ADDR="10.0.0.1"))
+    assert api_client.get("/api/tasks", REMOTE_ADDR="10.0.0.2").status_code == 401
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "1/min"
+    api_client.get("/api/tasks", HTTP_X_FORWARDED_FOR="1.1.1.1")
+    # A client cannot escape its limit by claiming another address.
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_X_FORWARDED_FOR="2.2.2.2"))
+
+
+def test_x_forwarded_for_names_the_client_behind_trusted_proxies(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "1/min"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    api_client.get("/api/tasks", HTTP_X_FORWARDED_FOR="spoofed, 1.1.1.1")
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_X_FORWARDED_FOR="whatever, 1.1.1.1"))
+    assert api_client.get("/api/tasks", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2").status_code == 401
+
+
+def test_health_and_docs_are_not_limited(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "1/min"
+    for _ in range(3):
+        assert api_client.get("/api/health").status_code == 200
+        assert api_client.get("/api/schema").status_code == 200
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+
+def test_counts_start_again_in_the_next_window():
+    assert throttling.count_request("test", "ip", "2/min", now=120.0) is None
+    assert throttling.count_request("test", "ip", "2/min", now=150.0) is None
+    assert throttling.count_request("test", "ip", "2/min", now=170.0) == pytest.approx(10.0)
+    assert throttling.count_request("test", "ip", "2/min", now=180.0) is None
+
+
+@pytest.mark.parametrize(
+    "rate, parsed",
+    [("600/min", (600, 60)), ("60/m", (60, 60)), ("5/s", (5, 1)), ("10/hour", (10, 3600)), ("1000/day", (1000, 86400))],
+)
+def test_rates_use_drfs_form(rate, parsed):
+    assert parse_rate(rate) == parsed
+
+
+@pytest.mark.parametrize("rate", ["600", "600/mango", "0/min", "-1/min", "abc/min", "600/", "/min", "6 00/min"])
+def test_malformed_rates_are_refused(rate):
+    with pytest.raises(ValueError):
+        parse_rate(rate)
