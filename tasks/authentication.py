@@ -98,9 +98,9 @@ class BetterAuthJWTAuthentication(BaseAuthentication):
         if from_session:
             enforce_csrf(request)
         user = TokenUser(id=claims["sub"], claims=claims)
-        # On the Django request, which DRF's Request proxies: so request.user_id also works on the
+        # Also on the Django request, which DRF's Request proxies: so user_id is there on the
         # clones DRF makes of a request, and for the request log middleware.
-        request._request.user_id = user.id
+        request.user_id = request._request.user_id = user.id
         return user, claims
 
     def authenticate_header(self, request: Request) -> str:

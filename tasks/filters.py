@@ -2,7 +2,8 @@
 
 ``completed=true|false``, ``status=all|pending|completed``, ``search=<text>``,
 ``ordering=[-]created_at|updated_at|title|id`` (or the alias ``sort=created|updated|title``),
-``limit=<1..100>`` and ``cursor=<opaque>`` (see ``tasks.pagination``). When both ``ordering`` and
+``limit=<1..100>`` and ``cursor=<opaque>`` (see ``tasks.pagination``), ``updated_since=<ISO-8601
+or X-Sync-Token>`` (see ``tasks.sync``). When both ``ordering`` and
 ``sort`` are given, ``ordering`` wins. Parameters not listed here are ignored, so cache-busting
 parameters that some HTTP clients add do no harm.
 """
@@ -10,12 +11,14 @@ parameters that some HTTP clients add do no harm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
-from tasks.models import Task, TITLE_MAX_LENGTH
+from tasks.models import TITLE_MAX_LENGTH, Task
+from tasks.sync import InvalidSyncPoint, parse_sync_point
 
 ORDERING_FIELDS = ("created_at", "updated_at", "title", "id")
 DEFAULT_ORDERING = "-created_at"
@@ -25,7 +28,7 @@ BOOLEAN_VALUES = {"true": True, "false": False}
 MAX_LIMIT = 100
 MAX_SEARCH_LENGTH = TITLE_MAX_LENGTH
 
-LIST_PARAMETERS = ("completed", "status", "search", "ordering", "sort", "limit", "cursor")
+LIST_PARAMETERS = ("completed", "status", "search", "ordering", "sort", "limit", "cursor", "updated_since")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class ListParams:
     ordering: str = DEFAULT_ORDERING
     limit: int | None = None
     cursor: str | None = None
+    updated_since: datetime | None = None
 
     @property
     def order_by(self) -> tuple[str, str]:
@@ -76,6 +80,11 @@ def parse_list_params(query: QueryDict) -> ListParams:
         params["limit"] = _limit(values["limit"], errors)
     if "cursor" in values:
         params["cursor"] = values["cursor"]
+    if "updated_since" in values:
+        try:
+            params["updated_since"] = parse_sync_point(values["updated_since"])
+        except InvalidSyncPoint as exc:
+            errors["updated_since"] = [str(exc)]
 
     if errors:
         raise ValidationError(errors)
@@ -92,6 +101,9 @@ def filter_tasks(queryset: QuerySet[Task], params: ListParams) -> QuerySet[Task]
         queryset = queryset.filter(
             Q(title__icontains=params.search) | Q(description__icontains=params.search)
         )
+    if params.updated_since is not None:
+        # Inclusive: a client de-duplicates by id (tasks.sync).
+        queryset = queryset.filter(updated_at__gte=params.updated_since)
     return queryset.order_by(*params.order_by)
 
 

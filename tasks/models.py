@@ -15,6 +15,11 @@ class Task(models.Model):
 
     There is no users table here: Better Auth owns users, and ``user_id`` is the ``sub`` of the
     verified token that created the row.
+
+    A deleted task keeps its row, with ``deleted_at`` set, as the tombstone that tells syncing
+    clients it is gone (``GET tasks/deleted``); ``TaskViewSet.get_queryset`` hides it from every
+    other read, and ``manage.py cleanup_expired`` removes it after ``TOMBSTONE_RETENTION_DAYS``.
+    ``version`` counts the row's changes: it makes the task's ETag.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -24,14 +29,32 @@ class Task(models.Model):
     completed = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    version = models.BigIntegerField(default=1, db_default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "tasks"
         # No default ordering: the list orders explicitly (tasks.filters), and a read by id
         # should not carry an ORDER BY it does not need.
         indexes = [
-            # Serves the default list: one user's rows, newest first, read straight off the index.
-            models.Index(fields=["user_id", "-created_at", "-id"], name="tasks_user_created_idx"),
+            # The default list: one user's live rows, newest first, read straight off the index.
+            models.Index(
+                fields=["user_id", "-created_at", "-id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="tasks_user_live_created_idx",
+            ),
+            # Incremental sync: one user's rows changed since a moment.
+            models.Index(
+                fields=["user_id", "updated_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="tasks_user_live_updated_idx",
+            ),
+            # Tombstones: one user's rows deleted since a moment (and their purge).
+            models.Index(
+                fields=["user_id", "deleted_at"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="tasks_user_deleted_idx",
+            ),
         ]
         # The serializer validates first; these keep the table right whatever writes to it
         # (SQLite does not enforce varchar lengths).
@@ -65,3 +88,26 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"Task {self.id} of {self.user_id}: {self.title}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a ``POST`` that carried an ``Idempotency-Key``, replayed to retries.
+
+    Unique per user and key, so a retry, or a duplicate racing the first request, can only find
+    the stored answer: the task and this row are written in one transaction. Expired after
+    ``IDEMPOTENCY_KEY_TTL_HOURS``, on read and by ``manage.py cleanup_expired``.
+    """
+
+    user_id = models.CharField(max_length=USER_ID_MAX_LENGTH)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body, canonical JSON")
+    # Filled in the transaction that claims the key, so a committed record always has its answer.
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "idempotency_keys"
+        constraints = [models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_keys_user_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_keys_created_idx")]

@@ -1,61 +1,65 @@
 """Task reads and writes that each take exactly one SQL statement.
 
 Every function takes a queryset that ``TaskViewSet.get_queryset`` already scoped to the caller,
-so the ownership condition is always part of the statement's WHERE clause. Rows come back as the
-API's task dictionaries (``TASK_FIELDS``), ready to render: no model instance, no serializer.
+so the ownership condition is always part of the statement's WHERE clause. Rows come back as
+dictionaries of ``ROW_FIELDS``: the API's task fields (``TASK_FIELDS``) plus ``version``, which
+makes the ETag and is dropped from the body (``public``). No model instance, no serializer.
 
 Django 5.2 cannot return rows from an UPDATE, so ``update_returning`` builds the UPDATE exactly
 as ``QuerySet.update()`` does (same compiler, same WHERE) and adds ``RETURNING``, which both
-PostgreSQL and SQLite (3.35+) support. An UPDATE and a DELETE run in autocommit, without the
-BEGIN/COMMIT round trips that ``QuerySet.delete()`` spends on its collector.
+PostgreSQL and SQLite (3.35+) support. Writes run in autocommit: one statement, one round trip.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import DateTimeField, F, QuerySet, Value
 from django.db.models.functions import Greatest
-from django.db.models.sql import DeleteQuery, UpdateQuery
-from django.db.models.sql.constants import ROW_COUNT
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from tasks.models import Task
 
 TASK_FIELDS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
+ROW_FIELDS = (*TASK_FIELDS, "version")
 
 
-def task_dict(task: Task) -> dict[str, Any]:
-    return {name: getattr(task, name) for name in TASK_FIELDS}
+def task_row(task: Task) -> dict[str, Any]:
+    return {name: getattr(task, name) for name in ROW_FIELDS}
 
 
-def fetch_one(queryset: QuerySet[Task]) -> dict[str, Any] | None:
-    rows = list(queryset.values(*TASK_FIELDS)[:1])
-    return rows[0] if rows else None
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """The task as the API shows it: the row without its version."""
+    return {name: row[name] for name in TASK_FIELDS}
 
 
 def fetch_all(queryset: QuerySet[Task]) -> list[dict[str, Any]]:
-    return list(queryset.values(*TASK_FIELDS))
+    return list(queryset.values(*ROW_FIELDS))
 
 
 def update_returning(queryset: QuerySet[Task], **values: Any) -> dict[str, Any] | None:
-    """``UPDATE ... SET values WHERE <queryset> RETURNING <task fields>``: the updated task or None.
+    """``UPDATE ... SET values WHERE <queryset> RETURNING <row>``: the updated row, or None.
 
-    ``updated_at`` moves to now, but never backwards: when concurrent updates of a task commit in
-    another order than they read the clock, the row keeps the later time.
+    Every update counts one more ``version``. ``updated_at`` moves to now, but never backwards:
+    when concurrent updates of a task commit in another order than they read the clock, the row
+    keeps the later time.
     """
+    now = Value(timezone.now(), output_field=DateTimeField())
+    changes = {**values, "updated_at": Greatest(F("updated_at"), now), "version": F("version") + 1}
     using = router.db_for_write(queryset.model)
     connection = connections[using]
-    query = queryset.query.chain(UpdateQuery)
-    now = Value(timezone.now(), output_field=DateTimeField())
-    query.add_update_values({**values, "updated_at": Greatest(F("updated_at"), now)})
-    sql, params = query.get_compiler(using).as_sql()
-    fields = [queryset.model._meta.get_field(name) for name in TASK_FIELDS]
+    try:
+        sql, params = _update_sql(queryset, changes, using)
+    except EmptyResultSet:  # a condition nothing can meet, e.g. no If-Match ETag of this task
+        return None
+    fields = [queryset.model._meta.get_field(name) for name in ROW_FIELDS]
     returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {returning}", params)
@@ -66,10 +70,29 @@ def update_returning(queryset: QuerySet[Task], **values: Any) -> dict[str, Any] 
 
 
 def delete(queryset: QuerySet[Task]) -> int:
-    """``DELETE FROM tasks WHERE <queryset>``; the number of rows deleted."""
+    """Mark the task deleted (its row stays as the tombstone syncing clients read); rows marked."""
+    changes = {"deleted_at": Value(timezone.now(), output_field=DateTimeField()), "version": F("version") + 1}
     using = router.db_for_write(queryset.model)
-    query = queryset.query.chain(DeleteQuery)
-    return query.get_compiler(using).execute_sql(ROW_COUNT)
+    try:
+        sql, params = _update_sql(queryset, changes, using)
+    except EmptyResultSet:
+        return 0
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def tombstones(queryset: QuerySet[Task], since: datetime | None) -> list[dict[str, Any]]:
+    """``[{"id", "deleted_at"}]`` of the deleted tasks in ``queryset``, deleted at or after ``since``."""
+    if since is not None:
+        queryset = queryset.filter(deleted_at__gte=since)
+    return list(queryset.order_by("deleted_at", "id").values("id", "deleted_at"))
+
+
+def _update_sql(queryset: QuerySet[Task], changes: dict[str, Any], using: str) -> tuple[str, tuple]:
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(changes)
+    return query.get_compiler(using).as_sql()
 
 
 def _from_db(field, value: Any, connection) -> Any:
@@ -118,9 +141,9 @@ class CompiledRead:
         with connection.cursor() as cursor:
             cursor.execute(template.sql, params)
             rows = cursor.fetchall()
-        tasks = [dict(zip(TASK_FIELDS, row)) for row in rows]
+        tasks = [dict(zip(ROW_FIELDS, row)) for row in rows]
         for index, expression, converters in template.converters:
-            name = TASK_FIELDS[index]
+            name = ROW_FIELDS[index]
             for task in tasks:
                 for converter in converters:
                     task[name] = converter(task[name], expression, connection)
@@ -129,14 +152,14 @@ class CompiledRead:
     def _compile(self, view: Any, using: str) -> _Template:
         marker_view = copy.copy(view)
         marker_view.request = SimpleNamespace(user_id=CALLER_MARKER)
-        queryset = self.build(marker_view.get_queryset(), TASK_ID_MARKER).values_list(*TASK_FIELDS)
+        queryset = self.build(marker_view.get_queryset(), TASK_ID_MARKER).values_list(*ROW_FIELDS)
         compiler = queryset.query.get_compiler(using)
         sql, params = compiler.as_sql()
         if CALLER_MARKER not in params:
             raise ImproperlyConfigured("get_queryset() no longer scopes tasks to request.user_id")
         connection = connections[using]
         converters = []
-        for index, name in enumerate(TASK_FIELDS):
+        for index, name in enumerate(ROW_FIELDS):
             field = Task._meta.get_field(name)
             expression = field.get_col(Task._meta.db_table)
             found = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)

@@ -2,33 +2,29 @@ from __future__ import annotations
 
 import re
 
+from datetime import datetime
+from typing import NoReturn
+
 from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-
-from tasks.filters import (
-    BOOLEAN_VALUES,
-    MAX_LIMIT,
-    MAX_SEARCH_LENGTH,
-    ORDERING_FIELDS,
-    SORT_ALIASES,
-    STATUS_VALUES,
-    ListParams,
-    filter_tasks,
-    parse_list_params,
-)
+from tasks.filters import ListParams, filter_tasks, parse_list_params
+from tasks import idempotency, queries
+from tasks.etags import list_etag, none_match, parse_if_match, task_etag
 from tasks.models import Task
-from tasks import queries
 from tasks.pagination import next_link, paginate
 from tasks.permissions import PathUserIsCaller
+from tasks.schema import TombstoneSerializer, task_api_schema
 from tasks.serializers import CompleteSerializer, TaskSerializer
+from tasks.sync import InvalidSyncPoint, parse_sync_point, sync_token, tombstones_kept_since
+from todo_backend.errors import PreconditionFailed, SyncExpired
 from todo_backend.lifecycle import FreeResponseOnClose
 
 # Canonical positive decimal within bigint range: "007", "-1", "1e3" and "٣" are not task ids.
@@ -43,57 +39,7 @@ def parse_task_id(raw: str) -> int | None:
     return task_id if task_id <= MAX_TASK_ID else None
 
 
-_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The task id (a positive integer).")
-_LIST_PARAMETERS = [
-    OpenApiParameter("completed", str, enum=list(BOOLEAN_VALUES), description="Only completed (`true`) or pending (`false`) tasks."),
-    OpenApiParameter("status", str, enum=list(STATUS_VALUES), description="`all`, `pending` or `completed`."),
-    OpenApiParameter(
-        "search",
-        {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
-        description="Case-insensitive text in the title or description.",
-    ),
-    OpenApiParameter(
-        "ordering",
-        str,
-        enum=[prefix + field for field in ORDERING_FIELDS for prefix in ("", "-")],
-        description="Sort order (`-` for descending); default `-created_at`. Ties are broken by id.",
-    ),
-    OpenApiParameter(
-        "sort",
-        str,
-        enum=list(SORT_ALIASES),
-        description="Alias of `ordering`: `created` (newest first), `updated` (latest change first), `title`. `ordering` wins when both are given.",
-    ),
-    OpenApiParameter(
-        "limit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-        description=f"Page size, 1 to {MAX_LIMIT}. Without it, every task is returned.",
-    ),
-    OpenApiParameter(
-        "cursor",
-        {"type": "string", "minLength": 1},
-        description=(
-            "The position to continue from, taken from the `Link` header of the previous page "
-            "(opaque; made for one `ordering`). Without `limit`, every task after it is returned."
-        ),
-    ),
-]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List your tasks", parameters=_LIST_PARAMETERS),
-    create=extend_schema(summary="Create a task"),
-    retrieve=extend_schema(summary="Get a task", parameters=[_ID]),
-    update=extend_schema(summary="Replace a task (omitted optional fields keep their values)", parameters=[_ID]),
-    partial_update=extend_schema(summary="Update some fields of a task", parameters=[_ID]),
-    destroy=extend_schema(summary="Delete a task", parameters=[_ID]),
-    complete=extend_schema(
-        summary="Set or toggle completion",
-        description='`{"completed": true|false}` sets the flag; an empty body or `{}` toggles it.',
-        parameters=[_ID],
-        request=CompleteSerializer,
-    ),
-)
+@task_api_schema
 class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
 
@@ -111,8 +57,19 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     # after authentication, like every other id that is not the caller's.
     lookup_value_regex = r"[^/]+"
 
+    def get_serializer_class(self):
+        return TombstoneSerializer if self.action == "deleted" else TaskSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        # tasks/deleted answers a list of tombstones (this is how the OpenAPI schema learns it).
+        return super().get_serializer(*args, **{"many": self.action == "deleted", **kwargs})
+
     def get_queryset(self) -> QuerySet[Task]:
-        return Task.objects.filter(user_id=self.request.user_id)
+        """The caller's tasks: the live ones, or, for ``tasks/deleted``, their tombstones."""
+        tasks = Task.objects.filter(user_id=self.request.user_id)
+        if self.action == "deleted":
+            return tasks.filter(deleted_at__isnull=False)
+        return tasks.filter(deleted_at__isnull=True)
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -138,42 +95,81 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
             raise NotFound()
         return task
 
+    # --- reads ------------------------------------------------------------------------------------
+
     def list(self, request: Request, *args, **kwargs) -> Response:
         params = parse_list_params(request.query_params)
+        read_at = timezone.now()
         if params == DEFAULT_LIST:
-            return Response(NEWEST_FIRST.fetch(self))
-        tasks, cursor = paginate(filter_tasks(self.get_queryset(), params), params)
-        headers = {"Link": next_link(request, cursor)} if cursor else None
-        return Response(tasks, headers=headers)
+            rows, cursor = NEWEST_FIRST.fetch(self), None
+        else:
+            rows, cursor = paginate(filter_tasks(self.get_queryset(), params), params)
+        headers = {"ETag": list_etag(rows), "X-Sync-Token": sync_token(read_at)}
+        if cursor:
+            headers["Link"] = next_link(request, cursor)
+        return self._conditional_get([queries.public(row) for row in rows], headers)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        task_id = self.task_id()
-        return Response(found(next(iter(ONE_TASK.fetch(self, task_id)), None)))
+        row = found(next(iter(ONE_TASK.fetch(self, self.task_id())), None))
+        return self._conditional_get(queries.public(row), {"ETag": task_etag(row)})
+
+    @action(detail=False, methods=["get"], url_path="deleted")
+    def deleted(self, request: Request, *args, **kwargs) -> Response:
+        """Tasks deleted at or after ``since`` (an ISO-8601 instant or an ``X-Sync-Token``)."""
+        read_at = timezone.now()
+        since = self._since(request.query_params)
+        rows = queries.tombstones(self.get_queryset(), since)
+        return Response(rows, headers={"X-Sync-Token": sync_token(read_at)})
+
+    def _conditional_get(self, data, headers: dict[str, str]) -> Response:
+        if none_match(self.request.headers.get("If-None-Match"), headers["ETag"]):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers)
+
+    @staticmethod
+    def _since(query) -> datetime | None:
+        values = query.getlist("since")
+        if not values:
+            return None
+        if len(values) > 1 or "\x00" in values[0]:
+            raise ValidationError({"since": ["Give one timestamp or sync token."]})
+        try:
+            since = parse_sync_point(values[0])
+        except InvalidSyncPoint as exc:
+            raise ValidationError({"since": [str(exc)]}) from None
+        if since < tombstones_kept_since():
+            raise SyncExpired()
+        return since
+
+    # --- writes -----------------------------------------------------------------------------------
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = Task.objects.create(user_id=request.user_id, **body.validated_data)
-        return Response(
-            queries.task_dict(task),
-            status=status.HTTP_201_CREATED,
-            headers={"Location": self._task_url(task.pk)},
-        )
+
+        def create_task() -> idempotency.Answer:
+            task = Task.objects.create(user_id=request.user_id, **body.validated_data)
+            row = queries.task_row(task)
+            headers = {"Location": self._task_url(task.pk), "ETag": task_etag(row)}
+            return idempotency.Answer(status.HTTP_201_CREATED, queries.public(row), headers)
+
+        key = idempotency.key_of(request)
+        if key is None:
+            answer, replayed = create_task(), False
+        else:
+            answer, replayed = idempotency.once(request.user_id, key, request.data, create_task)
+        headers = {**answer.headers, **({idempotency.REPLAYED_HEADER: "true"} if replayed else {})}
+        return Response(answer.body, status=answer.status, headers=headers)
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         """PUT needs a title; with both PUT and PATCH an omitted field keeps its value."""
-        tasks = self.task_queryset()
+        tasks = self._matching_if_match()
         body = self.get_serializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
-        return Response(found(queries.update_returning(tasks, **body.validated_data)))
+        return self._written(queries.update_returning(tasks, **body.validated_data))
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        if not queries.delete(self.task_queryset()):
-            raise NotFound()
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["patch"])
     def complete(self, request: Request, *args, **kwargs) -> Response:
@@ -181,14 +177,40 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
 
         The flip happens inside the UPDATE, so concurrent toggles never read a stale value.
         """
-        tasks = self.task_queryset()
+        tasks = self._matching_if_match()
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if "completed" in body.validated_data:
             new_value = Value(body.validated_data["completed"])
         else:
             new_value = Case(When(completed=True, then=Value(False)), default=Value(True))
-        return Response(found(queries.update_returning(tasks, completed=new_value)))
+        return self._written(queries.update_returning(tasks, completed=new_value))
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        if not queries.delete(self._matching_if_match()):
+            self._refuse_write()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _matching_if_match(self) -> QuerySet[Task]:
+        """The task named in the URL, narrowed to the versions ``If-Match`` allows: the write's own
+        WHERE clause checks the precondition, so no other write can slip in between."""
+        tasks = self.task_queryset()
+        condition = parse_if_match(self.request.headers.get("If-Match"), self.task_id())
+        if condition is None or condition.any_version:
+            return tasks
+        return tasks.filter(version__in=condition.versions)
+
+    def _written(self, row: dict | None) -> Response:
+        if row is None:
+            self._refuse_write()
+        return Response(queries.public(row), headers={"ETag": task_etag(row)})
+
+    def _refuse_write(self) -> NoReturn:
+        """Nothing was written: 412 if the caller's task exists (its version did not match), else
+        404. Another user's task is never "existing" here, so a 412 reveals nothing."""
+        if "If-Match" in self.request.headers and self.task_queryset().exists():
+            raise PreconditionFailed()
+        raise NotFound()
 
     def _task_url(self, task_id: int) -> str:
         namespace = self.request.resolver_match.namespace

@@ -21,7 +21,10 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    SYNC_EXPIRED = "SYNC_EXPIRED"
     VALIDATION_ERROR = "VALIDATION_ERROR"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     RATE_LIMITED = "RATE_LIMITED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -58,3 +61,27 @@ class ServiceUnavailable(exceptions.APIException):
     def __init__(self, detail: str | None = None, *, wait: float = 5) -> None:
         super().__init__(detail)
         self.wait = wait
+
+
+class PreconditionFailed(exceptions.APIException):
+    """``If-Match`` named a version of the task that is no longer its current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    error_code = ErrorCode.PRECONDITION_FAILED
+    default_detail = "The task has changed since the version given in If-Match."
+
+
+class SyncExpired(exceptions.APIException):
+    """A sync point older than the tombstones are kept: the client must sync from scratch."""
+
+    status_code = status.HTTP_410_GONE
+    error_code = ErrorCode.SYNC_EXPIRED
+    default_detail = "This sync point is older than deleted tasks are remembered; fetch the whole list again."
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    error_code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+    default_detail = "This Idempotency-Key was used with a different request body."
+    # Like every 422, the body names what was wrong under ``errors``.
+    field = "Idempotency-Key"

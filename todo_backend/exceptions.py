@@ -80,8 +80,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
         return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY, headers=headers)
 
+    extra = {}
+    if field := getattr(api_exc, "field", None):
+        extra["errors"] = {field: [str(api_exc.detail)]}
     return Response(
-        error_body(str(api_exc.detail), _error_code(api_exc)),
+        error_body(str(api_exc.detail), _error_code(api_exc), **extra),
         status=api_exc.status_code,
         headers=headers,
     )

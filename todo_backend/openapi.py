@@ -41,13 +41,19 @@ def _error(description: str, serializer: type[serializers.Serializer] = ErrorSer
 
 
 ERRORS = {
+    "304": OpenApiResponse(description="Not modified: the `If-None-Match` ETag is still current; no body."),
+    "410": _error("`SYNC_EXPIRED`: older than deleted tasks are kept; fetch the whole list again."),
+    "412": _error("`PRECONDITION_FAILED`: the task changed since the `If-Match` ETag; nothing was written."),
     "400": _error("`MALFORMED_REQUEST`: the body is not valid JSON."),
     "401": _error("`AUTHENTICATION_REQUIRED`, `INVALID_TOKEN` or `TOKEN_EXPIRED`."),
     "403": _error("`FORBIDDEN`: the path's user id is not the token's user."),
     "404": _error("`RESOURCE_NOT_FOUND`: no such task for this user (another user's task included)."),
     "413": _error("`PAYLOAD_TOO_LARGE`: the body is over 1 MiB."),
     "415": _error("`UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json`."),
-    "422": _error("`VALIDATION_ERROR`: see `errors`.", ValidationErrorSerializer),
+    "422": _error(
+        "`VALIDATION_ERROR` (see `errors`), or, on create, `IDEMPOTENCY_KEY_REUSED`: the key came with another body.",
+        ValidationErrorSerializer,
+    ),
     "429": _error("`RATE_LIMITED`: too many requests; retry after `Retry-After` seconds."),
     "500": _error("`INTERNAL_ERROR`: logged under `request_id`."),
     "503": _error("`SERVICE_UNAVAILABLE`: a dependency is unreachable; retry after `Retry-After` seconds."),
@@ -104,11 +110,16 @@ class TodoAutoSchema(AutoSchema):
             codes.append("403")
         if "{id}" in self.path:
             codes.append("404")
+            codes.append("304" if self.method == "GET" else "412")
+        elif self.method == "GET" and self.path.endswith("/tasks"):
+            codes.append("304")
+        if self.path.endswith("/deleted"):
+            codes += ["410", "422"]
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["400", "413", "415", "422"]
-        if self.method == "GET" and "{id}" not in self.path:
+        if self.method == "GET" and self.path.endswith("/tasks"):
             codes.append("422")  # list query parameters
-        return {**responses, **{code: ERRORS[code] for code in sorted(codes) if code not in responses}}
+        return {**responses, **{code: ERRORS[code] for code in sorted(set(codes)) if code not in responses}}
 
 
 def canonical_paths(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:
@@ -125,6 +136,9 @@ _HEADERS = {
     "WWW-Authenticate": 'RFC 6750: `Bearer realm="api"`, with `error="invalid_token"` when a token was sent.',
     "Retry-After": "Seconds to wait before retrying.",
     "X-Request-ID": "The id of this request in the server's logs (the client's own, when it sent a valid one).",
+    "ETag": "The version of this task (or of this list of tasks): send it back in If-None-Match or If-Match.",
+    "X-Sync-Token": "An opaque sync point: `updated_since=<token>` and `tasks/deleted?since=<token>` return what changed since this answer.",
+    "Idempotent-Replayed": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
 }
 
 
@@ -135,9 +149,13 @@ def document_response_headers(result: dict[str, Any], generator: Any, request: A
             for status, response in operation.get("responses", {}).items():
                 names = ["X-Request-ID"]
                 if status == "201":
-                    names.append("Location")
-                if status == "200" and method == "get" and path.endswith("/tasks"):
-                    names.append("Link")
+                    names += ["Location", "ETag", "Idempotent-Replayed"]
+                if status in ("200", "304") and method == "get" and path.endswith("/tasks"):
+                    names += ["Link", "X-Sync-Token"]
+                if status == "200" and path.endswith("/deleted"):
+                    names.append("X-Sync-Token")
+                if status in ("200", "304") and "/tasks" in path and not path.endswith("/deleted"):
+                    names.append("ETag")
                 if status == "401":
                     names.append("WWW-Authenticate")
                 if status in ("429", "503"):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from todo_backend import __version__ as API_VERSION
@@ -196,6 +197,13 @@ for _name, _rate in (("THROTTLE_RATE_USER", THROTTLE_RATE_USER), ("THROTTLE_RATE
 # How many proxies in front of the app append to X-Forwarded-For (0: ignore the header).
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=10)
 
+# --- Safe retries and incremental sync (tasks/idempotency.py, tasks/sync.py) ----------------------
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
+TOMBSTONE_RETENTION_DAYS = env_int("TOMBSTONE_RETENTION_DAYS", 30, minimum=1)
+# Sync tokens point this far before the list was read, so a write that read the clock before
+# and committed after that moment is still "changed since" the token.
+SYNC_LOOKBACK_SECONDS = env_int("SYNC_LOOKBACK_SECONDS", 5, minimum=0, maximum=300)
+
 # --- Requests ------------------------------------------------------------------------------------
 # Bodies over 1 MiB are answered 413 PAYLOAD_TOO_LARGE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -278,8 +286,9 @@ SPECTACULAR_SETTINGS = {
 # --- CORS (django-cors-headers) ------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"])
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = [*default_cors_headers, "if-match", "if-none-match", "idempotency-key", "x-request-id"]
 # A browser frontend can only read the headers listed here.
-CORS_EXPOSE_HEADERS = ["Location", "Link"]
+CORS_EXPOSE_HEADERS = ["Location", "Link", "ETag", "X-Sync-Token", "Idempotent-Replayed", "Retry-After", "X-Request-ID"]
 
 # --- Production hardening (`manage.py check --deploy` passes with these defaults) ------------------
 # Behind a proxy that terminates TLS (Render, Railway, Fly, Heroku...), trust its

@@ -25,7 +25,8 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -43,10 +44,7 @@ def count_request(scope: str, ident: str, rate: str, now: float | None = None) -
     window = int(now // period)
     key = f"throttle:{scope}:{ident}:{window}"
     try:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's first request (or the counter just expired)
-            count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
+        count = _increment(key, period + 1)
     except RedisError:
         # Rate limiting fails open: Redis being down must not take the API down with it.
         _warn_cache_down()
@@ -54,6 +52,32 @@ def count_request(scope: str, ident: str, rate: str, now: float | None = None) -
     if count <= limit:
         return None
     return max(1.0, (window + 1) * period - now)
+
+
+# INCR, and EXPIRE for a new counter, in one atomic round trip (a script, which redis-py runs by
+# its digest); Django's incr() spends three: EXISTS, INCR, and an add for a new key.
+_INCREMENT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_increment_script = None
+
+
+def _increment(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (created with ``timeout``) and return its new value."""
+    global _increment_script
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        redis_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(redis_key, write=True)  # the cache's own connection pool
+        if _increment_script is None:
+            _increment_script = client.register_script(_INCREMENT)
+        return int(_increment_script(keys=[redis_key], args=[timeout], client=client))
+    try:
+        return backend.incr(key)
+    except ValueError:  # the window's first request (or the counter just expired)
+        return 1 if backend.add(key, 1, timeout) else backend.incr(key)
 
 
 _last_warning = 0.0

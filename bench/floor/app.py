@@ -29,11 +29,15 @@ import psycopg
 _COLUMNS = (
     '"tasks"."id" AS "id", "tasks"."user_id" AS "user_id", "tasks"."title" AS "title", '
     '"tasks"."description" AS "description", "tasks"."completed" AS "completed", '
-    '"tasks"."created_at" AS "created_at", "tasks"."updated_at" AS "updated_at"'
+    '"tasks"."created_at" AS "created_at", "tasks"."updated_at" AS "updated_at", "tasks"."version" AS "version"'
 )
-LIST_SQL = f'SELECT {_COLUMNS} FROM "tasks" WHERE "tasks"."user_id" = %s ORDER BY 6 DESC, 1 DESC'
+LIST_SQL = (
+    f'SELECT {_COLUMNS} FROM "tasks" WHERE ("tasks"."user_id" = %s AND "tasks"."deleted_at" IS NULL) '
+    "ORDER BY 6 DESC, 1 DESC"
+)
 GET_SQL = (
-    f'SELECT {_COLUMNS} FROM "tasks" WHERE ("tasks"."user_id" = %s AND "tasks"."id" = %s) LIMIT 1'
+    f'SELECT {_COLUMNS} FROM "tasks" '
+    'WHERE ("tasks"."user_id" = %s AND "tasks"."deleted_at" IS NULL AND "tasks"."id" = %s) LIMIT 1'
 )
 FIELDS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
 
@@ -139,9 +143,10 @@ def get_task(user_id: str, raw_id: str) -> dict:
 
 
 def task_json(row: tuple) -> dict:
+    # The last column is the version, which the API does not show.
     return {
         name: _iso(value) if isinstance(value, datetime) else value
-        for name, value in zip(FIELDS, row, strict=True)
+        for name, value in zip(FIELDS, row[:-1], strict=True)
     }
 
 

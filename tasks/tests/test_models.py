@@ -25,12 +25,14 @@ def test_database_refuses_rows_the_api_would_refuse(fields):
         Task.objects.create(**fields)
 
 
-def test_table_is_named_tasks_with_the_list_index():
+def test_table_is_named_tasks_with_the_list_sync_and_tombstone_indexes():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "tasks")
-    index = constraints["tasks_user_created_idx"]
+    index = constraints["tasks_user_live_created_idx"]
     assert index["columns"] == ["user_id", "created_at", "id"]
     assert index["orders"] == ["ASC", "DESC", "DESC"]
+    assert constraints["tasks_user_live_updated_idx"]["columns"] == ["user_id", "updated_at"]
+    assert constraints["tasks_user_deleted_idx"]["columns"] == ["user_id", "deleted_at"]
 
 
 def test_completed_defaults_to_false_in_the_database():

@@ -81,8 +81,8 @@ def test_bad_token_makes_no_query(api_client, django_assert_num_queries):
 # --- compiled reads: the ORM's own SQL, compiled once ------------------------------------------------
 
 
-def view_for(user_id: str) -> TaskViewSet:
-    view = TaskViewSet()
+def view_for(user_id: str, action: str = "list") -> TaskViewSet:
+    view = TaskViewSet(action=action)
     view.request = type("Request", (), {"user_id": user_id})()
     view.kwargs = {}
     return view
@@ -90,7 +90,7 @@ def view_for(user_id: str) -> TaskViewSet:
 
 def orm_rows(queryset) -> tuple[list[dict], str]:
     with CaptureQueriesContext(connection) as captured:
-        rows = [dict(zip(queries.TASK_FIELDS, row)) for row in queryset.values_list(*queries.TASK_FIELDS)]
+        rows = [dict(zip(queries.ROW_FIELDS, row)) for row in queryset.values_list(*queries.ROW_FIELDS)]
     return rows, captured.captured_queries[0]["sql"]
 
 
@@ -121,7 +121,7 @@ def test_compiled_get_returns_the_callers_task_only(make_task):
 def test_compiled_read_values_are_those_of_the_orm(make_task):
     task = make_task("alice", "typed", description=None, completed=True)
     [row] = ONE_TASK.fetch(view_for("alice"), task.id)
-    assert row == queries.task_dict(Task.objects.get(pk=task.id))
+    assert row == queries.task_row(Task.objects.get(pk=task.id))
     assert row["completed"] is True
     assert row["created_at"].utcoffset().total_seconds() == 0
 

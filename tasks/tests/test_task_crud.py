@@ -210,7 +210,14 @@ def test_delete_returns_204_with_an_empty_body(alice, routes, make_task):
     response = alice.delete(routes.detail(task.id))
     assert response.status_code == 204
     assert response.content == b""
-    assert not Task.objects.filter(pk=task.id).exists()
+
+
+def test_deleted_task_stays_only_as_a_tombstone(alice, routes, make_task):
+    task = make_task("alice", "Bye")
+    alice.delete(routes.detail(task.id))
+    tombstone = Task.objects.get(pk=task.id)
+    assert tombstone.deleted_at is not None
+    assert alice.get(routes.list()).json() == []
 
 
 def test_deleted_task_is_404_afterwards(alice, routes, make_task):

@@ -3,7 +3,10 @@ concurrent toggles, updates and creates end in a consistent state, without error
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -78,3 +81,62 @@ def test_concurrent_deletes_of_one_task_succeed_once(server):
     status, task = call(f"{server}/api/tasks", method="POST", token=auth, body={"title": "delete me"})
     results = at_once(lambda _: call(f"{server}/api/tasks/{task['id']}", method="DELETE", token=auth), 12)
     assert sorted(status for status, _ in results) == [204] + [404] * 11
+
+
+def test_two_concurrent_updates_with_the_same_if_match_one_wins_one_412(server):
+    auth = token("tabs")
+    status, task = call(f"{server}/api/tasks", method="POST", token=auth, body={"title": "shared"})
+    etag = conditional_etag(server, task["id"], auth)
+    for round_ in range(5):
+        results = at_once(
+            lambda index: conditional_put(server, task["id"], auth, etag, f"tab {index} round {round_}"), 2
+        )
+        assert sorted(status for status, _ in results) == [200, 412], results
+        etag = next(headers["ETag"] for status, headers in results if status == 200)
+
+
+def test_five_concurrent_posts_with_one_idempotency_key_make_one_task(server):
+    auth = token("retrier")
+    for attempt in range(3):
+        key = f"key-{attempt}-{time.time_ns()}"
+        results = at_once(lambda _: idempotent_post(server, auth, key), 5)
+        assert [status for status, _ in results] == [201] * 5
+        assert len({body["id"] for _, body in results}) == 1
+    status, tasks = call(f"{server}/api/tasks", token=auth)
+    assert len(tasks) == 3
+
+
+def conditional_etag(base: str, task_id: int, auth: str) -> str:
+    request = urllib.request.Request(f"{base}/api/tasks/{task_id}", headers={"Authorization": f"Bearer {auth}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers["ETag"]
+
+
+def conditional_put(base: str, task_id: int, auth: str, etag: str, title: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{base}/api/tasks/{task_id}",
+        method="PUT",
+        data=json.dumps({"title": title}).encode(),
+        headers={"Authorization": f"Bearer {auth}", "Content-Type": "application/json", "If-Match": etag},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers)
+
+
+def idempotent_post(base: str, auth: str, key: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{base}/api/tasks",
+        method="POST",
+        data=json.dumps({"title": "only once"}).encode(),
+        headers={"Authorization": f"Bearer {auth}", "Content-Type": "application/json", "Idempotency-Key": key},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())

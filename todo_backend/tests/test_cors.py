@@ -50,3 +50,15 @@ def test_error_responses_carry_cors_headers_so_the_frontend_can_read_them(api_cl
     response = api_client.get("/api/tasks", HTTP_ORIGIN=FRONTEND)
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == FRONTEND
+
+
+def test_preflight_allows_the_conditional_and_retry_headers(api_client):
+    response = preflight(api_client, FRONTEND, "PATCH", "authorization, if-match, if-none-match, idempotency-key, x-request-id")
+    allowed_headers = {h.strip() for h in response["Access-Control-Allow-Headers"].lower().split(",")}
+    assert {"if-match", "if-none-match", "idempotency-key", "x-request-id"} <= allowed_headers
+
+
+def test_actual_response_exposes_the_sync_headers_to_the_frontend(alice):
+    response = alice.get("/api/tasks", HTTP_ORIGIN=FRONTEND)
+    exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"etag", "x-sync-token", "idempotent-replayed", "retry-after", "x-request-id"} <= exposed

@@ -22,6 +22,7 @@ TASK_ROUTES = {
     "/tasks": {"get", "post"},
     "/tasks/{id}": {"get", "put", "patch", "delete"},
     "/tasks/{id}/complete": {"patch"},
+    "/tasks/deleted": {"get"},
 }
 
 
@@ -62,8 +63,11 @@ def test_operations_document_the_contracts_status_codes(schema):
         return set(schema["paths"][path][method]["responses"])
 
     assert codes("/api/tasks", "post") == {"201", "400", "401", "413", "415", "422", "429", "500", "503"}
-    assert codes("/api/tasks/{id}", "delete") == {"204", "401", "404", "429", "500", "503"}
-    assert codes("/api/tasks", "get") == {"200", "401", "422", "429", "500", "503"}
+    assert codes("/api/tasks/{id}", "delete") == {"204", "401", "404", "412", "429", "500", "503"}
+    assert codes("/api/tasks", "get") == {"200", "304", "401", "422", "429", "500", "503"}
+    assert codes("/api/tasks/{id}", "get") == {"200", "304", "401", "404", "429", "500", "503"}
+    assert codes("/api/tasks/{id}", "put") >= {"200", "404", "412", "422"}
+    assert codes("/api/tasks/deleted", "get") == {"200", "401", "410", "422", "429", "500", "503"}
     assert codes("/api/{user_id}/tasks/{id}/complete", "patch") >= {"200", "403", "404", "422"}
     assert codes("/api/health", "get") == {"200", "503"}
 
@@ -80,15 +84,43 @@ def test_error_bodies_name_every_error_code(schema):
 def test_list_documents_its_query_parameters_and_link_header(schema):
     operation = schema["paths"]["/api/tasks"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert set(parameters) == {"completed", "status", "search", "ordering", "sort", "limit", "cursor"}
+    assert set(parameters) == {
+        "completed", "status", "search", "ordering", "sort", "limit", "cursor", "updated_since", "If-None-Match"
+    }
+    assert parameters["If-None-Match"]["in"] == "header"
     assert set(parameters["status"]["schema"]["enum"]) == {"all", "pending", "completed"}
     assert "-created_at" in parameters["ordering"]["schema"]["enum"]
-    assert "Link" in operation["responses"]["200"]["headers"]
+    assert {"Link", "ETag", "X-Sync-Token"} <= set(operation["responses"]["200"]["headers"])
+    assert {"ETag", "X-Sync-Token"} <= set(operation["responses"]["304"]["headers"])
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "header"),
+    [
+        ("/api/tasks", "post", "Idempotency-Key"),
+        ("/api/tasks/{id}", "get", "If-None-Match"),
+        ("/api/tasks/{id}", "put", "If-Match"),
+        ("/api/tasks/{id}", "patch", "If-Match"),
+        ("/api/tasks/{id}", "delete", "If-Match"),
+        ("/api/tasks/{id}/complete", "patch", "If-Match"),
+    ],
+)
+def test_conditional_and_retry_headers_are_documented_where_they_apply(schema, path, method, header):
+    parameters = {(p["name"], p["in"]) for p in schema["paths"][path][method]["parameters"]}
+    assert (header, "header") in parameters
+
+
+def test_deleted_tasks_are_documented_as_tombstones(schema):
+    operation = schema["paths"]["/api/tasks/deleted"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"since"}
+    items = operation["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    tombstone = schema["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]
+    assert set(tombstone["properties"]) == {"id", "deleted_at"}
 
 
 def test_responses_document_location_and_www_authenticate(schema):
     create = schema["paths"]["/api/tasks"]["post"]["responses"]
-    assert "Location" in create["201"]["headers"]
+    assert {"Location", "ETag", "Idempotent-Replayed"} <= set(create["201"]["headers"])
     assert "WWW-Authenticate" in create["401"]["headers"]
     assert "Retry-After" in create["503"]["headers"]
 

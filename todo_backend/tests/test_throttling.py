@@ -142,3 +142,37 @@ def test_rates_use_drfs_form(rate, parsed):
 def test_malformed_rates_are_refused(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/9"}}
+    from django.core.cache import caches
+
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_redis_counters_take_one_command_and_expire(redis_cache, monkeypatch):
+    import redis
+
+    monkeypatch.setattr(redis_cache, "incr", lambda *args: pytest.fail("Django's three-round-trip incr was used"))
+    ident = "one-round-trip"
+    assert throttling.count_request("test", ident, "2/min", now=600.0) is None  # loads the script
+    commands = []
+    execute = redis.Redis.execute_command
+    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **kw: commands.append(args[0]) or execute(self, *args, **kw))
+    assert throttling.count_request("test", ident, "2/min", now=601.0) is None
+    assert throttling.count_request("test", ident, "2/min", now=602.0) == pytest.approx(58.0)
+    assert commands == ["EVALSHA", "EVALSHA"]
+    monkeypatch.undo()
+    key = redis_cache.make_and_validate_key("throttle:test:one-round-trip:10")
+    client = redis_cache._cache.get_client(key)
+    assert int(client.get(key)) == 3
+    assert 0 < client.ttl(key) <= 61

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tasks.models import Task
+from tasks.models import IdempotencyKey, Task
 
 
 class Command(BaseCommand):
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
 
     def handle(self, *args, user_id: str, yes: bool, **options) -> None:
+        # Every row of the user, tombstones of deleted tasks included: nothing of theirs is kept.
         tasks = Task.objects.filter(user_id=user_id)
         count = tasks.count()
         if count == 0:
@@ -26,4 +27,5 @@ class Command(BaseCommand):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Aborted; nothing deleted.")
         deleted, _ = tasks.delete()
+        IdempotencyKey.objects.filter(user_id=user_id).delete()
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} tasks of user {user_id!r}."))

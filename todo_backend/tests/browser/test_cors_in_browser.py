@@ -73,7 +73,7 @@ def frontend(static_site, settings):
     return site
 
 
-def test_the_allowed_origin_creates_and_lists_tasks(page, frontend, api_origin, server_requests):
+def test_the_allowed_origin_creates_and_lists_tasks(page, frontend, api_origin, server_requests, settings):
     earlier = Task.objects.create(user_id="alice", title="Written by the test, read by the server")
     token = encode_token("alice")
     page.goto(f"{frontend.origin}/")
@@ -87,11 +87,13 @@ def test_the_allowed_origin_creates_and_lists_tasks(page, frontend, api_origin, 
     task = created["json"]
     assert task["title"] == "Buy milk"
     assert task["user_id"] == "alice"
-    # Location is readable because CORS_EXPOSE_HEADERS lists it; only safelisted headers otherwise.
+    # Location and ETag are readable because CORS_EXPOSE_HEADERS lists them; only safelisted
+    # headers otherwise.
     assert created["location"] == f"{api_origin}/api/tasks/{task['id']}"
     readable = set(created["readableHeaders"])
-    assert "location" in readable
-    assert readable <= SAFELISTED_RESPONSE_HEADERS | {"location", "link"}, readable
+    assert {"location", "etag"} <= readable
+    exposed = {name.lower() for name in settings.CORS_EXPOSE_HEADERS}
+    assert readable <= SAFELISTED_RESPONSE_HEADERS | exposed, readable
     # The browser asked first, was granted, and only then sent the POST.
     assert [(r.method, r.path, r.origin, r.status) for r in server_requests[:2]] == [
         ("OPTIONS", "/api/tasks", frontend.origin, 200),
