@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,32 +78,42 @@ def _row(cells: list[str]) -> str:
 
 
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """ours / floor throughput for every scenario and connection count measured on both."""
-    by_key = {(r["scenario"], r["connections"], r["app"]): r["rps"] for r in runs}
-    out = []
-    for (scenario, connections, app), ours in by_key.items():
-        floor = by_key.get((scenario, connections, "floor"))
+    """ours / floor throughput for every scenario and connection count measured on both: the
+    median of the ratios of adjacent pairs (each pair ran one after the other, so both saw the
+    same machine), with every pair's ratio alongside."""
+    by_key = {(r["scenario"], r["connections"], r.get("pair", 1), r["app"]): r["rps"] for r in runs}
+    grouped: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for (scenario, connections, pair, app), ours in by_key.items():
+        floor = by_key.get((scenario, connections, pair, "floor"))
         if app == "ours" and floor:
-            out.append(
-                {
-                    "scenario": scenario,
-                    "connections": connections,
-                    "ours_rps": ours,
-                    "floor_rps": floor,
-                    "ours_over_floor": round(ours / floor, 3),
-                }
-            )
+            grouped.setdefault((scenario, connections), []).append((ours, floor))
+    out = []
+    for (scenario, connections), pairs in grouped.items():
+        pair_ratios = [round(ours / floor, 3) for ours, floor in pairs]
+        out.append(
+            {
+                "scenario": scenario,
+                "connections": connections,
+                "ours_rps": statistics.median(ours for ours, _ in pairs),
+                "floor_rps": statistics.median(floor for _, floor in pairs),
+                "ours_over_floor": round(statistics.median(pair_ratios), 3),
+                "pair_ratios": pair_ratios,
+            }
+        )
     return out
 
 
 def print_ratios(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    print("\nours / floor (throughput):")
+    print("\nours / floor (throughput; medians of adjacent pairs):")
     for row in rows:
+        spread = ""
+        if len(row["pair_ratios"]) > 1:
+            spread = f"   (pairs: {', '.join(f'{r:.2f}' for r in row['pair_ratios'])})"
         print(
             f"  {row['scenario']:<10} {row['connections']:>3} conns: {row['ours_rps']:>7,.0f} / "
-            f"{row['floor_rps']:>7,.0f} req/s = {row['ours_over_floor']:.2f}"
+            f"{row['floor_rps']:>7,.0f} req/s = {row['ours_over_floor']:.2f}{spread}"
         )
 
 

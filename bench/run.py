@@ -11,6 +11,7 @@ prints and saves the figures (bench/results/<UTC timestamp>.json).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import secrets
@@ -99,6 +100,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add("--threads", type=positive_int, help="GUNICORN_THREADS (default: gunicorn.conf.py's, 1)")
     add(
+        "--pairs",
+        type=positive_int,
+        default=3,
+        help="scenarios with a floor run ours and the floor alternately this many times; the "
+        "ratio reported is the median of the pairs' ratios (default 3)",
+    )
+    add(
         "--wrk-threads",
         type=positive_int,
         default=2,
@@ -171,10 +179,15 @@ class Runner:
         high = self.args.high_connections
         return [self.args.connections] + ([high] if scenario.high and high else [])
 
+    def pairs(self, scenario: Scenario) -> int:
+        """Throughput on a shared 2-core machine drifts by 10-20% from one minute to the next, so a
+        ratio is measured on several adjacent ours/floor pairs and the median reported."""
+        return self.args.pairs if "floor" in scenario.apps else 1
+
     def scenario(self, scenario: Scenario, apps: dict[str, inprocess.WSGIApp]) -> None:
         queries: dict[str, inprocess.QueryCount] = {}
         for connections in self.connection_counts(scenario):
-            for app in scenario.apps:
+            for pair, app in itertools.product(range(1, self.pairs(scenario) + 1), scenario.apps):
                 if scenario.prepare:
                     scenario.prepare(self.ctx)
                 groups = scenario.groups(self.ctx)
@@ -184,7 +197,7 @@ class Runner:
                         apps, app, list_groups(self.ctx)[0], setup, counted
                     )
                 record = self.measure(scenario, app, connections, groups)
-                record.update(queries[app].as_dict())
+                record.update(queries[app].as_dict(), pair=pair)
                 self.ctx.results.append(record)
                 _progress(record)
         if scenario.cleanup:

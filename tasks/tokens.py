@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import jwt
 from django.conf import settings
@@ -92,23 +94,29 @@ def verify_token(token: str) -> dict[str, Any]:
     return claims
 
 
-def _unverified_header(token: str) -> dict[str, Any]:
+def _unverified_header(token: str) -> Mapping[str, Any]:
     """The JOSE header, read only to choose the key: ``jwt.decode`` then checks all of it again.
 
     Reading it here rather than with ``jwt.get_unverified_header`` spares decoding (and checking)
     the whole token twice per request.
     """
-    segment = token.partition(".")[0]
+    return _parse_header(token.partition(".")[0])
+
+
+# Every token one issuer signs with one key has the same header segment: parse it once. (The
+# header only chooses the key; the signature over it is still checked on every request.)
+@functools.lru_cache(maxsize=64)
+def _parse_header(segment: str) -> Mapping[str, Any]:
     try:
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, binascii.Error):
         raise InvalidToken("The access token is malformed.") from None
     if not isinstance(header, dict):
         raise InvalidToken("The access token is malformed.")
-    return header
+    return MappingProxyType(header)
 
 
-def _verification_key(header: dict[str, Any]) -> VerificationKey:
+def _verification_key(header: Mapping[str, Any]) -> VerificationKey:
     algorithm = header.get("alg")
     if algorithm in HMAC_ALGORITHMS and settings.BETTER_AUTH_SECRET:
         return VerificationKey(

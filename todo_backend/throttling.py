@@ -23,6 +23,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 
 from django.conf import settings
 from django.core.cache import caches
@@ -61,19 +62,22 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_increment_script = None
+# One redis-py client per cache backend, kept: Django's get_client() builds a new client (over the
+# same connection pool) on every call, and building one costs more CPU than the round trip.
+_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _increment(key: str, timeout: int) -> int:
     """Add one to the counter ``key`` (created with ``timeout``) and return its new value."""
-    global _increment_script
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         redis_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(redis_key, write=True)  # the cache's own connection pool
-        if _increment_script is None:
-            _increment_script = client.register_script(_INCREMENT)
-        return int(_increment_script(keys=[redis_key], args=[timeout], client=client))
+        increment = _redis_clients.get(backend)
+        if increment is None:
+            client = backend._cache.get_client(redis_key, write=True)  # the cache's own connection pool
+            script = client.register_script(_INCREMENT)
+            increment = _redis_clients[backend] = lambda key, timeout: script(keys=[key], args=[timeout])
+        return int(increment(redis_key, timeout))
     try:
         return backend.incr(key)
     except ValueError:  # the window's first request (or the counter just expired)
@@ -120,6 +124,8 @@ class UnverifiedClients:
 
     def refuse_if_over_limit(self, request: Request) -> None:
         """Before verifying a token: 429 for a client already over its limit (no I/O)."""
+        if not self._refused_until:  # the usual case: nobody is refused, no address to work out
+            return
         until = self._refused_until.get(client_ip(request))
         if until is not None:
             remaining = until - time.time()
