@@ -122,7 +122,8 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         return Response(rows, headers={"X-Sync-Token": sync_token(read_at)})
 
     def _conditional_get(self, data, headers: dict[str, str]) -> Response:
-        if none_match(self.request.headers.get("If-None-Match"), headers["ETag"]):
+        # META, not request.headers: building that mapping of every header costs more than the check.
+        if none_match(self.request.META.get("HTTP_IF_NONE_MATCH"), headers["ETag"]):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(data, headers=headers)
 
@@ -195,7 +196,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         """The task named in the URL, narrowed to the versions ``If-Match`` allows: the write's own
         WHERE clause checks the precondition, so no other write can slip in between."""
         tasks = self.task_queryset()
-        condition = parse_if_match(self.request.headers.get("If-Match"), self.task_id())
+        condition = parse_if_match(self.request.META.get("HTTP_IF_MATCH"), self.task_id())
         if condition is None or condition.any_version:
             return tasks
         return tasks.filter(version__in=condition.versions)
@@ -208,7 +209,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     def _refuse_write(self) -> NoReturn:
         """Nothing was written: 412 if the caller's task exists (its version did not match), else
         404. Another user's task is never "existing" here, so a 412 reveals nothing."""
-        if "If-Match" in self.request.headers and self.task_queryset().exists():
+        if "HTTP_IF_MATCH" in self.request.META and self.task_queryset().exists():
             raise PreconditionFailed()
         raise NotFound()
 

@@ -26,15 +26,17 @@ def api_route_not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
+    # The task routes come first: they take nearly every request, and Django tries patterns in
+    # order. (Neither family matches /api/health, /api/schema, /api/docs or /api/redoc.)
+    # The owner comes from the token only.
+    path("api/", include("tasks.urls", namespace="tasks")),
+    # The path style many frontends use; the path user id must be the token's sub (else 403).
+    path("api/<str:user_id>/", include("tasks.urls", namespace="user-tasks")),
     path("", HomeView.as_view(), name="home"),
     re_path(r"^api/health/?$", HealthView.as_view(), name="health"),
     re_path(r"^api/schema/?$", SchemaView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
-    # The owner comes from the token only.
-    path("api/", include("tasks.urls", namespace="tasks")),
-    # The path style many frontends use; the path user id must be the token's sub (else 403).
-    path("api/<str:user_id>/", include("tasks.urls", namespace="user-tasks")),
     re_path(r"^api(?:/.*)?$", api_route_not_found),
     # The browsable API's token login (404 unless API_BROWSABLE is on).
     path("api-auth/", include("todo_backend.token_login")),

@@ -1,17 +1,20 @@
 """Isolation as a property: random sequences of every action, by three users, on both route
-families. After every step each user's list equals a model of that user's tasks, and every attempt
-on another user's task was a 404 (or a 403 for a path naming another user) that changed nothing."""
+families. After every step each user's list and deletions equal a model of that user's tasks, and
+every attempt on another user's task was a 404 (or a 403 for a path naming another user) that
+changed nothing, whatever conditional header it carried."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, rule, run_state_machine_as_test,
+)
 from rest_framework.test import APIClient
 
 from conftest import encode_token
-from tasks.models import Task
+from tasks.models import IdempotencyKey, Task
 
 USERS = ("alice", "bob", "carol")
 FAMILIES = ("token", "path")
@@ -31,6 +34,7 @@ class IsolationMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         Task.objects.all().delete()
+        IdempotencyKey.objects.all().delete()
         cache.clear()  # each run starts with fresh rate-limit counters
         self.clients = {}
         for user in USERS:
@@ -38,6 +42,8 @@ class IsolationMachine(RuleBasedStateMachine):
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {encode_token(user)}")
             self.clients[user] = client
         self.model: dict[str, dict[int, dict]] = {user: {} for user in USERS}
+        self.deleted: dict[str, set[int]] = {user: set() for user in USERS}
+        self.keyed: dict[tuple[str, str], int] = {}  # (user, Idempotency-Key) -> the task it created
 
     # --- the owner's actions --------------------------------------------------------------------
 
@@ -51,6 +57,22 @@ class IsolationMachine(RuleBasedStateMachine):
         assert task["user_id"] == owner
         self.model[owner][task["id"]] = {"title": title.strip(), "description": description, "completed": completed}
         return (owner, task["id"])
+
+    @rule(target=tasks, owner=st.sampled_from(USERS), family=st.sampled_from(FAMILIES), key=st.sampled_from(["k1", "k2"]))
+    def create_with_idempotency_key(self, owner, family, key):
+        # Keys are per user: "k1" of alice and "k1" of bob are two different tasks.
+        response = self.clients[owner].post(
+            f"{prefix(family, owner)}/tasks", {"title": f"keyed {key}"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        assert response.status_code == 201, response.content
+        task_id = response.json()["id"]
+        if (owner, key) in self.keyed:
+            assert task_id == self.keyed[owner, key]
+            assert response["Idempotent-Replayed"] == "true"
+            return multiple()
+        self.keyed[owner, key] = task_id
+        self.model[owner][task_id] = {"title": f"keyed {key}", "description": None, "completed": False}
+        return (owner, task_id)
 
     @rule(task=tasks, family=st.sampled_from(FAMILIES), title=titles)
     def put(self, task, family, title):
@@ -90,22 +112,30 @@ class IsolationMachine(RuleBasedStateMachine):
         response = self.clients[owner].delete(f"{prefix(family, owner)}/tasks/{task_id}")
         assert response.status_code == 204
         del self.model[owner][task_id]
+        self.deleted[owner].add(task_id)
 
     # --- everyone else's attempts ----------------------------------------------------------------
 
     @rule(task=tasks, intruder=st.sampled_from(USERS), family=st.sampled_from(FAMILIES),
-          action=st.sampled_from(["get", "put", "patch", "complete", "delete"]))
-    def intrude(self, task, intruder, family, action):
+          action=st.sampled_from(["get", "put", "patch", "complete", "delete"]),
+          condition=st.sampled_from([None, "*", "owner's etag"]))
+    def intrude(self, task, intruder, family, action, condition):
         owner, task_id = task
         if intruder == owner:
             return
+        headers = {}
+        if condition == "*":
+            headers = {"HTTP_IF_MATCH": "*", "HTTP_IF_NONE_MATCH": "*"}
+        elif condition and task_id in self.model[owner]:
+            etag = self.clients[owner].get(f"/api/tasks/{task_id}")["ETag"]  # the real, current one
+            headers = {"HTTP_IF_MATCH": etag, "HTTP_IF_NONE_MATCH": etag}
         client, base = self.clients[intruder], f"{prefix(family, intruder)}/tasks/{task_id}"
         response = {
-            "get": lambda: client.get(base),
-            "put": lambda: client.put(base, {"title": "stolen"}, format="json"),
-            "patch": lambda: client.patch(base, {"completed": True}, format="json"),
-            "complete": lambda: client.patch(f"{base}/complete", format="json"),
-            "delete": lambda: client.delete(base),
+            "get": lambda: client.get(base, **headers),
+            "put": lambda: client.put(base, {"title": "stolen"}, format="json", **headers),
+            "patch": lambda: client.patch(base, {"completed": True}, format="json", **headers),
+            "complete": lambda: client.patch(f"{base}/complete", format="json", **headers),
+            "delete": lambda: client.delete(base, **headers),
         }[action]()
         assert response.status_code == 404, (action, response.content)
         assert response.json()["error_code"] == "RESOURCE_NOT_FOUND"
@@ -133,6 +163,8 @@ class IsolationMachine(RuleBasedStateMachine):
                 listed = self.clients[user].get(f"{prefix(family, user)}/tasks").json()
                 assert {task["id"]: {field: task[field] for field in FIELDS} for task in listed} == self.model[user]
                 assert all(task["user_id"] == user for task in listed)
+            gone = self.clients[user].get("/api/tasks/deleted").json()
+            assert {tombstone["id"] for tombstone in gone} == self.deleted[user]
 
 
 @pytest.mark.django_db
