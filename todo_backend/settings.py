@@ -181,8 +181,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # database (created by a migration), never a per-process memory cache.
 REDIS_URL = env_str("REDIS_URL")
 CACHE_TABLE = "api_cache"
+# A Redis that stops answering must not hold requests for long: counting then fails open.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
 

@@ -13,13 +13,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import jwt
 import psycopg
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connections
 
 from tasks.views import TaskViewSet
 from todo_backend.tests.servers import SECRET, call, gunicorn
@@ -54,6 +55,33 @@ def test_rate_limits_fail_open_when_redis_is_down(alice, settings):
     caches["default"].close()
     del caches["default"]
     assert alice.get("/api/tasks").status_code == 200
+
+
+@pytest.mark.django_db
+def test_rate_limits_fail_open_when_redis_stops_answering(alice, settings):
+    from todo_backend.settings import REDIS_CACHE_OPTIONS
+
+    # A "Redis" that takes connections (the kernel completes the handshake) and never replies.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                "OPTIONS": REDIS_CACHE_OPTIONS,
+            }
+        }
+        answers = []
+
+        def get_tasks() -> None:
+            try:
+                answers.append(alice.get("/api/tasks").status_code)
+            finally:
+                connections.close_all()  # this thread's own database connection
+
+        request = threading.Thread(target=get_tasks, daemon=True)
+        request.start()
+        request.join(timeout=20)  # without a socket timeout it would wait for ever
+    assert answers == [200]
 
 
 # --- a real PostgreSQL, stopped and started under the running app --------------------------------------

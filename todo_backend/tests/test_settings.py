@@ -194,3 +194,9 @@ def test_rate_limit_counters_use_redis_when_configured_else_the_database():
     assert start({"DJANGO_DEBUG": "1"}, code).stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
     redis = start({"DJANGO_DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/3"}, code)
     assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_redis_cache_gives_up_on_a_silent_server_within_a_second():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['OPTIONS'])"
+    options = start({"DJANGO_DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/3"}, code).stdout.strip()
+    assert options == "{'socket_connect_timeout': 1, 'socket_timeout': 1}"

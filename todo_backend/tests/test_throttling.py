@@ -164,10 +164,10 @@ def test_redis_counters_take_one_command_and_expire(redis_cache, monkeypatch):
 
     monkeypatch.setattr(redis_cache, "incr", lambda *args: pytest.fail("Django's three-round-trip incr was used"))
     ident = "one-round-trip"
-    assert throttling.count_request("test", ident, "2/min", now=600.0) is None  # loads the script
+    assert throttling.count_request("test", ident, "2/min", now=600.0) is None
     commands = []
-    execute = redis.Redis.execute_command
-    monkeypatch.setattr(redis.Redis, "execute_command", lambda self, *args, **kw: commands.append(args[0]) or execute(self, *args, **kw))
+    send = redis.Connection.send_command
+    monkeypatch.setattr(redis.Connection, "send_command", lambda self, *args, **kw: commands.append(args[0]) or send(self, *args, **kw))
     assert throttling.count_request("test", ident, "2/min", now=601.0) is None
     assert throttling.count_request("test", ident, "2/min", now=602.0) == pytest.approx(58.0)
     assert commands == ["EVALSHA", "EVALSHA"]
@@ -176,3 +176,22 @@ def test_redis_counters_take_one_command_and_expire(redis_cache, monkeypatch):
     client = redis_cache._cache.get_client(key)
     assert int(client.get(key)) == 3
     assert 0 < client.ttl(key) <= 61
+
+
+def test_redis_counters_survive_redis_forgetting_the_script(redis_cache):
+    assert throttling.count_request("test", "flushed", "5/min", now=600.0) is None
+    redis_cache._cache.get_client(write=True).script_flush()
+    assert throttling.count_request("test", "flushed", "5/min", now=601.0) is None
+    key = redis_cache.make_and_validate_key("throttle:test:flushed:10")
+    assert int(redis_cache._cache.get_client(key).get(key)) == 2
+
+
+def test_redis_counters_survive_redis_closing_the_kept_connection(redis_cache):
+    assert throttling.count_request("test", "killed", "5/min", now=600.0) is None
+    client = redis_cache._cache.get_client(write=True)
+    # Every other client connection, as Redis does to idle ones after its `timeout`.
+    killed = client.client_kill_filter(_type="normal", skipme=True)
+    assert killed >= 1
+    assert throttling.count_request("test", "killed", "5/min", now=601.0) is None
+    key = redis_cache.make_and_validate_key("throttle:test:killed:10")
+    assert int(client.get(key)) == 2
