@@ -201,6 +201,9 @@ def test_dropped_connections_are_replaced_without_a_restart(private_postgres, tm
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
             )
-        statuses = [call(f"{base}/api/tasks", token=token)[0] for _ in range(8)]
+        statuses = [call(f"{base}/api/tasks", token=token)[0] for _ in range(20)]
     assert set(statuses) <= {200, 503}
-    assert statuses[-4:] == [200, 200, 200, 200]
+    # Each of the 2 workers answers 503 at most once, on the first request that finds its
+    # connection dead, and reconnects for the next. (Which worker takes which request is the
+    # kernel's choice, so where the 503s fall in the sequence is not.)
+    assert statuses.count(503) <= 2, statuses
