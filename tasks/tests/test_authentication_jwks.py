@@ -93,6 +93,36 @@ def test_keys_are_fetched_once_for_many_requests(api_client, jwks_mode, make_sig
     assert jwks_mode.requests == 1
 
 
+def test_a_published_key_is_built_once_for_many_tokens(api_client, jwks_mode, make_signing_key, monkeypatch):
+    import jwt
+
+    from tasks import tokens
+
+    key = make_signing_key("ES256")
+    jwks_mode.publish(key)
+    built = []
+    build = jwt.PyJWK
+    monkeypatch.setattr(tokens.jwt, "PyJWK", lambda *args, **kwargs: built.append(args) or build(*args, **kwargs))
+    for index in range(5):
+        assert call(api_client, key.sign(f"user-{index}")).status_code == 200
+    assert len(built) == 1
+
+
+def test_a_key_replaced_under_the_same_kid_refuses_tokens_of_the_old_one(api_client, jwks_mode, make_signing_key, settings):
+    settings.JWKS_MIN_REFRESH_SECONDS = 0
+    old = make_signing_key("EdDSA", kid="rotating")
+    jwks_mode.publish(old)
+    token = old.sign()
+    assert call(api_client, token).status_code == 200
+    replacement = make_signing_key("EdDSA", kid="rotating", fresh=True)
+    jwks_mode.publish(replacement)
+    # A token naming a kid the worker does not know makes it refresh the key set.
+    assert_401(call(api_client, make_signing_key("EdDSA", kid="not-published").sign()))
+    assert jwks_mode.requests == 2
+    assert_401(call(api_client, token))
+    assert call(api_client, replacement.sign()).status_code == 200
+
+
 # --- refused: claims -------------------------------------------------------------------------------
 
 
