@@ -20,12 +20,20 @@ from pathlib import Path
 from bench import procfs
 
 
+def _cpu_fields() -> list[int]:
+    return list(map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]))
+
+
 def busy_seconds() -> float:
     """CPU time spent in processes since boot (user, nice, system) or taken by the hypervisor
     (steal). Interrupt time is left out: it is mostly the loopback traffic of the run itself."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, _irq, _softirq, steal = map(int, fields[:8])
+    user, nice, system, _idle, _iowait, _irq, _softirq, steal = _cpu_fields()
     return (user + nice + system + steal) / procfs.TICKS_PER_SECOND
+
+
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave to other machines while ours had work to run (steal)."""
+    return _cpu_fields()[7] / procfs.TICKS_PER_SECOND
 
 
 def _own_seconds() -> float:
@@ -38,6 +46,7 @@ def _own_seconds() -> float:
 class CpuMeter:
     database: str
     other_cpu_percent: float = 0.0
+    steal_percent: float = 0.0
 
     def _benchmark_processes(self) -> dict[int, float]:
         """CPU seconds so far of our live children and of the bench database's backends
@@ -57,7 +66,7 @@ class CpuMeter:
     @contextmanager
     def measuring(self) -> Iterator[CpuMeter]:
         """Measure the block; read the end before anything started in it is stopped."""
-        wall, busy, own = time.monotonic(), busy_seconds(), _own_seconds()
+        wall, busy, own, steal = time.monotonic(), busy_seconds(), _own_seconds(), steal_seconds()
         before = self._benchmark_processes()
         yield self
         after = self._benchmark_processes()
@@ -65,3 +74,4 @@ class CpuMeter:
         other = max(0.0, busy_seconds() - busy - ours)
         capacity = (time.monotonic() - wall) * (os.cpu_count() or 1)
         self.other_cpu_percent = round(100 * other / capacity, 1)
+        self.steal_percent = round(100 * (steal_seconds() - steal) / capacity, 1)

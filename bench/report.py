@@ -26,6 +26,7 @@ _COLUMNS = (
     ("orm/req", "{orm_text}", 7),
     ("RSS max/mean MiB", "{rss[max_mib]:.0f} / {rss[mean_mib]:.0f}", 16),
     ("other CPU", "{other_cpu_percent:.0f}%", 9),
+    ("steal", "{steal_percent:.0f}%", 5),
 )
 NOISY_PERCENT = 10
 
@@ -70,6 +71,8 @@ def _warnings(run: dict[str, Any]) -> list[str]:
         found.append(f"non-2xx {run['non_2xx_by_status']}, socket errors {run['socket_errors']}")
     if run["other_cpu_percent"] > NOISY_PERCENT:
         found.append(f"other processes used {run['other_cpu_percent']:.0f}% of the CPUs; repeat")
+    if run.get("steal_percent", 0) > NOISY_PERCENT:
+        found.append(f"the hypervisor withheld {run['steal_percent']:.0f}% of the CPUs (steal); repeat")
     return found
 
 

@@ -226,6 +226,7 @@ class Runner:
             table_rows=rows,
             rss=sampler.summary(),
             other_cpu_percent=meter.other_cpu_percent,
+            steal_percent=meter.steal_percent,
         )
 
     def warm_up(
