@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import threading
 import time
 import weakref
@@ -82,8 +83,10 @@ class RedisCounter:
 
     def increment(self, key: str, timeout: int) -> int:
         connection = getattr(self._local, "connection", None)
-        if connection is None:
+        if connection is None or self._local.pid != os.getpid():
+            # New thread, or a process forked after this one counted: never share a socket.
             connection = self._local.connection = self._pool.make_connection()
+            self._local.pid = os.getpid()
         try:
             return self._run(connection, key, timeout)
         except RedisConnectionError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from conftest import encode_token
@@ -195,3 +197,23 @@ def test_redis_counters_survive_redis_closing_the_kept_connection(redis_cache):
     assert throttling.count_request("test", "killed", "5/min", now=601.0) is None
     key = redis_cache.make_and_validate_key("throttle:test:killed:10")
     assert int(client.get(key)) == 2
+
+
+def test_a_forked_process_counts_on_its_own_redis_connection(redis_cache):
+    assert throttling.count_request("test", "forked", "5/min", now=600.0) is None
+    counter = throttling._redis_counters[redis_cache]
+    parent_connection = counter._local.connection
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: count once, report whether it used its parent's socket
+        try:
+            counted = throttling.count_request("test", "forked", "5/min", now=601.0) is None
+            shared = counter._local.connection is parent_connection
+            os.write(write, b"ok" if counted and not shared else b"shared" if shared else b"failed")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"ok"
+    assert throttling.count_request("test", "forked", "5/min", now=602.0) is None
+    key = redis_cache.make_and_validate_key("throttle:test:forked:10")
+    assert int(redis_cache._cache.get_client(key).get(key)) == 3
