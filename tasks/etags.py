@@ -22,12 +22,16 @@ _TASK_ETAG = re.compile(r'"(?P<id>[0-9]+)\.(?P<version>[0-9]+)"')
 MAX_CONDITION_LENGTH = 4096
 
 
+def _state(task: dict[str, Any]) -> str:
+    return f"{task['id']}.{task['version']}"
+
+
 def task_etag(task: dict[str, Any]) -> str:
-    return quote_etag(f"{task['id']}.{task['version']}")
+    return quote_etag(_state(task))
 
 
 def list_etag(tasks: Iterable[dict[str, Any]]) -> str:
-    state = ";".join([f"{task['id']}.{task['version']}" for task in tasks])
+    state = ";".join([_state(task) for task in tasks])
     return quote_etag(f"l{hashlib.blake2b(state.encode(), digest_size=12).hexdigest()}")
 
 

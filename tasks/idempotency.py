@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from django.conf import settings
@@ -50,6 +50,11 @@ def key_of(request) -> str | None:
     if not _VALID_KEY.fullmatch(key):
         raise ValidationError({HEADER: ["Must be 1 to 255 visible ASCII characters (e.g. a UUID)."]})
     return key
+
+
+def keys_valid_since() -> datetime:
+    """The oldest moment a stored key is still honoured; older records have expired."""
+    return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
 def fingerprint(body: Any) -> str:
@@ -84,7 +89,7 @@ def once(user_id: str, key: str, body: Any, create: Callable[[], Answer]) -> tup
         stored = IdempotencyKey.objects.filter(user_id=user_id, key=key).first()
         if stored is None:
             continue  # expired and removed meanwhile
-        if stored.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS):
+        if stored.created_at < keys_valid_since():
             stored.delete()
             continue
         if stored.fingerprint != request_print:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import datetime
 from typing import NoReturn
 
@@ -15,8 +14,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tasks.filters import ListParams, filter_tasks, parse_list_params
 from tasks import idempotency, queries
+from tasks.filters import ListParams, filter_tasks, parse_list_params
 from tasks.etags import list_etag, none_match, parse_if_match, task_etag
 from tasks.models import Task
 from tasks.pagination import next_link, paginate

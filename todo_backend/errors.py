@@ -50,7 +50,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
-
 class ServiceUnavailable(exceptions.APIException):
     """A dependency (the database, Better Auth's key server) is unreachable; retry later."""
 

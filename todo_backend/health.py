@@ -18,7 +18,6 @@ from todo_backend.exceptions import DATABASE_RETRY_AFTER
 logger = logging.getLogger(__name__)
 
 
-
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "unavailable"])
     database = serializers.ChoiceField(choices=["ok", "unreachable"])

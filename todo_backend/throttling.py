@@ -41,6 +41,7 @@ from todo_backend.rates import parse_rate
 
 logger = logging.getLogger(__name__)
 
+
 def count_request(scope: str, ident: str, rate: str, now: float | None = None) -> float | None:
     """Count one request of ``ident``; None while within ``rate``, else the seconds until the
     window ends (for ``Retry-After``)."""
@@ -78,7 +79,7 @@ class RedisCounter:
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
-        self._digest = hashlib.sha1(_INCREMENT.encode()).hexdigest()
+        self._script_sha = hashlib.sha1(_INCREMENT.encode()).hexdigest()
         self._local = threading.local()
 
     def increment(self, key: str, timeout: int) -> int:
@@ -102,7 +103,7 @@ class RedisCounter:
             raise
 
     def _run(self, connection: Connection, key: str, timeout: int) -> int:
-        connection.send_command("EVALSHA", self._digest, 1, key, timeout)
+        connection.send_command("EVALSHA", self._script_sha, 1, key, timeout)
         try:
             return int(connection.read_response())
         except NoScriptError:  # a restarted (or flushed) Redis has forgotten the script

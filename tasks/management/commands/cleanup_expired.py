@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
+from tasks.idempotency import keys_valid_since
 from tasks.models import IdempotencyKey, Task
 from tasks.sync import tombstones_kept_since
 
@@ -22,9 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, **options) -> None:
         tombstones = Task.objects.filter(deleted_at__lt=tombstones_kept_since())
-        keys = IdempotencyKey.objects.filter(
-            created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-        )
+        keys = IdempotencyKey.objects.filter(created_at__lt=keys_valid_since())
         if dry_run:
             self.stdout.write(f"Would remove {tombstones.count()} tombstones and {keys.count()} idempotency keys.")
             return
