@@ -1,5 +1,6 @@
-# Two commands for a newcomer:  `make run`  (start the API)  and  `make test`  (run the tests).
+# Two commands for a newcomer:  `make run`  (start the API)  and  `make test`  (the fast tests).
 # Both create .venv/ with Python 3.11+ and install what they need on first use.
+# `make test-all` runs everything, as CI does (on SQLite, and with DATABASE_URL on PostgreSQL).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEV    := DJANGO_DEBUG=1
 
-.PHONY: run test install schema bench soak clean
+.PHONY: run test test-all install schema bench soak clean
 
 install: $(VENV)/.installed
 
@@ -23,10 +24,16 @@ run: install
 	@$(DEV) $(PY) manage.py mint_token demo-user --minutes 1440 --curl http://$(HOST):$(PORT) 2>/dev/null
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# The real Better Auth (npm) for the interoperability tests; they are skipped without Node.js.
-BETTER_AUTH_DIR := tasks/tests/better_auth
-
+# The unit and API tests, on SQLite unless DATABASE_URL says otherwise: well under a minute.
 test: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The real Better Auth (npm) for the interoperability tests; they are skipped without Node.js.
+BETTER_AUTH_DIR := better_auth/tests/node
+
+# Everything: also real servers, subprocesses, Chromium, the real Better Auth, the property test
+# and schema fuzzing (Hypothesis's quick profile; CI sets HYPOTHESIS_PROFILE=thorough).
+test-all: install
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(BETTER_AUTH_DIR)/node_modules/.installed; \
 	 else echo "Node.js/npm not found: the Better Auth interoperability tests will be skipped."; fi
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,49 +1,41 @@
-"""Fixtures shared by every test package: tokens, authenticated clients and the two route families."""
+"""Fixtures shared by every test package: tokens, authenticated clients and the two route families;
+the slow marker on every browser and interop test; Hypothesis's profiles."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+import os
 from typing import Any, Callable
 
-import jwt
 import pytest
-from django.conf import settings as django_settings
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from better_auth.tests.helpers import encode_token
+from tasks.tests.helpers import DEFAULT_ROUTE_STYLE, Routes, routes_of
 
-def encode_token(
-    sub: Any = "alice",
-    *,
-    key: str | bytes | None = None,
-    algorithm: str = "HS256",
-    expires_in: int = 3600,
-    headers: dict[str, Any] | None = None,
-    omit: tuple[str, ...] = (),
-    **claims: Any,
-) -> str:
-    """A signed JWT with sane defaults (``sub``, ``iat``, ``exp``); ``omit`` drops claims."""
-    now = int(time.time())
-    payload = {"sub": sub, "iat": now, "exp": now + expires_in, **claims}
-    for name in omit:
-        payload.pop(name, None)
-    return jwt.encode(
-        payload,
-        key if key is not None else django_settings.BETTER_AUTH_SECRET,
-        algorithm=algorithm,
-        headers=headers,
-    )
+
+# Quick where a developer runs the full suite, thorough in CI (HYPOTHESIS_PROFILE=thorough).
+hypothesis_settings.register_profile("quick", max_examples=15, stateful_step_count=15)
+hypothesis_settings.register_profile("thorough", max_examples=100, stateful_step_count=30)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Browser and interop tests start browsers and Node.js: the fast loop (-m "not slow") skips them.
+    # tryfirst, to mark them before -m deselects (the browser package's own hook, registered
+    # later, runs before this one).
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("interop"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Every test starts with no request counted against any user or client."""
-    from django.core.cache import cache
+    from todo_backend.counters import shared_counters
 
-    from todo_backend.throttling import unverified_clients
-
-    cache.clear()
-    unverified_clients.forget()
+    shared_counters().clear()
 
 
 @pytest.fixture
@@ -76,44 +68,15 @@ def bob(client_for) -> APIClient:
     return client_for("bob")
 
 
-@dataclass(frozen=True)
-class Routes:
-    """URLs of one route family (``/api/tasks`` or ``/api/{user_id}/tasks``), with or without slash."""
-
-    prefix: str
-    slash: str
-
-    def list(self) -> str:
-        return f"{self.prefix}/tasks{self.slash}"
-
-    def detail(self, task_id: object) -> str:
-        return f"{self.prefix}/tasks/{task_id}{self.slash}"
-
-    def complete(self, task_id: object) -> str:
-        return f"{self.prefix}/tasks/{task_id}/complete{self.slash}"
-
-
-ROUTE_STYLES = {
-    "token-noslash": ("token", ""),
-    "token-slash": ("token", "/"),
-    "path-noslash": ("path", ""),
-    "path-slash": ("path", "/"),
-}
-
-
-def routes_of(style: str, user_id: str) -> Routes:
-    family, slash = ROUTE_STYLES[style]
-    return Routes(prefix="/api" if family == "token" else f"/api/{user_id}", slash=slash)
-
-
-@pytest.fixture(params=list(ROUTE_STYLES))
-def route_style(request) -> str:
-    return request.param
+@pytest.fixture
+def route_style() -> str:
+    """The recommended family, /api/tasks (tasks/tests/test_route_families.py runs every action on
+    every family and slash form; the isolation tests override this with both families)."""
+    return DEFAULT_ROUTE_STYLE
 
 
 @pytest.fixture
 def routes_for(route_style) -> Callable[[str], Routes]:
-    """Every test that uses it runs once per route family and slash form."""
     return lambda user_id: routes_of(route_style, user_id)
 
 

@@ -51,7 +51,7 @@ def usable_redis(url: str) -> str | None:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1):
             return url
     except OSError:
-        print(f"No Redis at {url}: rate-limit counters go to the database cache.", flush=True)
+        print(f"No Redis at {url}: rate-limit counters go to the database table.", flush=True)
         return None
 
 
@@ -128,7 +128,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--redis-url",
         default=os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
         help="Redis for the rate-limit counters, as production is advised to run "
-        "(default: $REDIS_URL, else %(default)s when it answers; 'none': the database cache)",
+        "(default: $REDIS_URL, else %(default)s when it answers; 'none': the database table)",
     )
     args = parser.parse_args(argv)
     known = {s.name for s in SCENARIOS}

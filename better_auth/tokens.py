@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 import re
 import time
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import jwt
 from django.conf import settings
 
-from better_auth.exceptions import InvalidToken, TokenExpired
 from better_auth.jwks import MAX_KID_LENGTH, JWKSUnavailable, get_jwks_cache
 from better_auth.users import user_id_error
-from todo_backend.exceptions import ServiceUnavailable
+from todo_backend.exceptions import InvalidToken, ServiceUnavailable, TokenExpired
 
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 REQUIRED_CLAIMS = ("sub", "exp")
@@ -93,29 +90,23 @@ def verify_token(token: str) -> dict[str, Any]:
     return claims
 
 
-def _unverified_header(token: str) -> Mapping[str, Any]:
+def _unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header, read only to choose the key: ``jwt.decode`` then checks all of it again.
 
     Reading it here rather than with ``jwt.get_unverified_header`` spares decoding (and checking)
     the whole token twice per request.
     """
-    return _parse_header(token.partition(".")[0])
-
-
-# Every token one issuer signs with one key has the same header segment: parse it once. (The
-# header only chooses the key; the signature over it is still checked on every request.)
-@functools.lru_cache(maxsize=64)
-def _parse_header(segment: str) -> Mapping[str, Any]:
+    segment = token.partition(".")[0]
     try:
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, binascii.Error):
         raise InvalidToken("The access token is malformed.") from None
     if not isinstance(header, dict):
         raise InvalidToken("The access token is malformed.")
-    return MappingProxyType(header)
+    return header
 
 
-def _verification_key(header: Mapping[str, Any]) -> VerificationKey:
+def _verification_key(header: dict[str, Any]) -> VerificationKey:
     algorithm = header.get("alg")
     if algorithm in HMAC_ALGORITHMS and settings.BETTER_AUTH_SECRET:
         return VerificationKey(
@@ -175,20 +166,19 @@ def _decode(token: str, key: VerificationKey, *, verify_exp: bool) -> dict[str, 
     )
 
 
+_REASONS = [
+    (jwt.InvalidSignatureError, "The access token's signature is invalid."),
+    (jwt.InvalidAlgorithmError, "The access token's algorithm is not allowed."),
+    (jwt.ImmatureSignatureError, "The access token is not valid yet."),
+    (jwt.InvalidIssuerError, "The access token's issuer is not accepted."),
+    (jwt.InvalidAudienceError, "The access token's audience is not accepted."),
+]
+
+
 def _reason(exc: jwt.PyJWTError) -> str:
-    if isinstance(exc, jwt.InvalidSignatureError):
-        return "The access token's signature is invalid."
-    if isinstance(exc, jwt.InvalidAlgorithmError):
-        return "The access token's algorithm is not allowed."
     if isinstance(exc, jwt.MissingRequiredClaimError):
         return f"The access token has no {exc.claim} claim."
-    if isinstance(exc, jwt.ImmatureSignatureError):
-        return "The access token is not valid yet."
-    if isinstance(exc, jwt.InvalidIssuerError):
-        return "The access token's issuer is not accepted."
-    if isinstance(exc, jwt.InvalidAudienceError):
-        return "The access token's audience is not accepted."
-    return "The access token is invalid."
+    return next((reason for kind, reason in _REASONS if isinstance(exc, kind)), "The access token is invalid.")
 
 
 def mint_token(user_id: str, *, minutes: int = 60, algorithm: str = "HS256") -> str:

@@ -1,17 +1,15 @@
 """The browsable API's login: paste a JWT (or, in development, mint one) and keep it in the session.
 
 Mounted under DRF's ``rest_framework`` namespace, so the browsable API shows its own "Log in" /
-"Log out" links; both pages are 404 unless ``API_BROWSABLE`` is on. The token is verified before it is kept; the session
-is a signed, HTTP-only cookie, and the authentication class enforces CSRF when it uses it.
+"Log out" links; the URLconf has them only when ``API_BROWSABLE`` is on. The token is verified
+before it is kept; the session is a signed, HTTP-only cookie, and the authentication class enforces
+CSRF when it uses it.
 """
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Callable
-
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,18 +29,6 @@ def can_mint() -> bool:
     return settings.DEBUG and bool(settings.BETTER_AUTH_SECRET)
 
 
-def browsable_api_only(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """404 before anything else when the browsable API is off (the production default)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest) -> HttpResponse:
-        if not settings.API_BROWSABLE:
-            raise Http404("The browsable API is off.")
-        return view(request)
-
-    return wrapped
-
-
 def _next_url(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or DEFAULT_NEXT
     if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -50,7 +36,6 @@ def _next_url(request: HttpRequest) -> str:
     return DEFAULT_NEXT
 
 
-@browsable_api_only
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     context = {"next": _next_url(request), "can_mint": can_mint(), "error": None, "user_id": "demo-user"}
@@ -81,7 +66,6 @@ def login(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(context["next"])
 
 
-@browsable_api_only
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()

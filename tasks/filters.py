@@ -49,18 +49,35 @@ class ListParams:
         return (self.ordering, "-id" if self.ordering.startswith("-") else "id")
 
 
+class InvalidParameter(ValueError):
+    pass
+
+
+def query_value(query: QueryDict, name: str) -> str | None:
+    """The value of query parameter ``name``, or None when it is absent.
+
+    Raises ``InvalidParameter`` when it was given more than once (which one would count?) or holds
+    a NUL (which no value we compare with can hold, and PostgreSQL cannot take).
+    """
+    given = query.getlist(name)
+    if len(given) > 1:
+        raise InvalidParameter("Give this parameter at most once.")
+    if given and "\x00" in given[0]:
+        raise InvalidParameter("Null characters are not allowed.")
+    return given[0] if given else None
+
+
 def parse_list_params(query: QueryDict) -> ListParams:
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
     for name in LIST_PARAMETERS:
-        given = query.getlist(name)
-        if len(given) > 1:
-            errors[name] = ["Give this parameter at most once."]
-        elif given:
-            if "\x00" in given[0]:
-                errors[name] = ["Null characters are not allowed."]
-            else:
-                values[name] = given[0]
+        try:
+            value = query_value(query, name)
+        except InvalidParameter as exc:
+            errors[name] = [str(exc)]
+            continue
+        if value is not None:
+            values[name] = value
 
     params: dict[str, object] = {}
     if "completed" in values:

@@ -27,12 +27,15 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from tasks.models import IdempotencyKey
-from todo_backend.errors import IdempotencyKeyReused
+from todo_backend.exceptions import IdempotencyKeyReused
 from todo_backend.renderers import ORJSONRenderer
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft use
+# Visible ASCII, as Stripe and the IETF draft use; the OpenAPI schema states the same pattern.
+KEY_CHARACTERS = r"[\x21-\x7e]"
+MAX_KEY_LENGTH = 255
+_VALID_KEY = re.compile(f"{KEY_CHARACTERS}{{1,{MAX_KEY_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def key_of(request) -> str | None:
     if key is None:
         return None
     if not _VALID_KEY.fullmatch(key):
-        raise ValidationError({HEADER: ["Must be 1 to 255 visible ASCII characters (e.g. a UUID)."]})
+        raise ValidationError({HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (e.g. a UUID)."]})
     return key
 
 

@@ -5,9 +5,16 @@ from django.db.models.functions import Length, Now, Trim
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
+from better_auth.users import USER_ID_MAX_LENGTH
+
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
-USER_ID_MAX_LENGTH = 255
+MAX_TASK_ID = 2**63 - 1  # ids come from a bigint sequence
+
+
+def is_task_id(value: object) -> bool:
+    """Whether ``value`` is an id a task can have: a positive integer within bigint range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_TASK_ID
 
 
 class Task(models.Model):
@@ -76,14 +83,13 @@ class Task(models.Model):
         ]
 
     def save(self, *args, **kwargs) -> None:
-        # One clock reading per write: a new task's updated_at equals its created_at exactly,
-        # so clients can tell "never edited" from "edited".
-        if self._state.adding:
-            self.updated_at = self.created_at
-        else:
-            self.updated_at = timezone.now()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        # What a write does to a row (a new version, updated_at moved) lives in tasks.queries,
+        # so save() only inserts: an update through it would leave clients holding stale ETags.
+        if not self._state.adding:
+            raise TypeError("Task.save() only inserts; change a task through tasks.queries.")
+        # One clock reading: a new task's updated_at equals its created_at exactly, so clients
+        # can tell "never edited" from "edited".
+        self.updated_at = self.created_at
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

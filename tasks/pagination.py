@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
 from tasks.filters import ListParams
-from tasks.models import Task
+from tasks.models import Task, is_task_id
 from tasks.queries import fetch_all
+from tasks.sync import InvalidSyncPoint, parse_sync_point
 
 CURSOR_PARAM = "cursor"
 _INVALID_CURSOR = {CURSOR_PARAM: ["This cursor is not valid for this list."]}
@@ -65,27 +65,20 @@ def _decode_cursor(ordering: str, cursor: str) -> tuple[Any, int]:
     if not (isinstance(decoded, list) and len(decoded) == 3 and decoded[0] == ordering):
         raise ValidationError(_INVALID_CURSOR)
     _, value, task_id = decoded
-    if not isinstance(task_id, int) or isinstance(task_id, bool) or not 0 < task_id < 2**63:
+    if not is_task_id(task_id):
         raise ValidationError(_INVALID_CURSOR)
     field = ordering.lstrip("-")
     if field in ("created_at", "updated_at"):
-        value = _parse_aware_datetime(value)
+        try:
+            value = parse_sync_point(value) if isinstance(value, str) else None
+        except InvalidSyncPoint:
+            value = None
         if value is None:
             raise ValidationError(_INVALID_CURSOR)
     elif field == "title":
         if not isinstance(value, str) or "\x00" in value:
             raise ValidationError(_INVALID_CURSOR)
     return value, task_id
-
-
-def _parse_aware_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:  # well-formed but impossible, e.g. month 13
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _after(ordering: str, cursor: str) -> Q:

@@ -10,7 +10,7 @@ PATH_USER_KWARG = "user_id"
 class PathUserIsCaller(BasePermission):
     """On ``/api/{user_id}/tasks...`` the path's user id must be the token's ``sub`` (else 403).
 
-    The path id never selects rows: ``TaskViewSet.get_queryset`` scopes by the token alone, so this
+    The path id never selects rows: ``TaskViewSet.get_queryset`` scopes by the token's user alone, so this
     check only makes a mismatched URL fail loudly instead of silently serving the caller's tasks.
     """
 
@@ -18,4 +18,4 @@ class PathUserIsCaller(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         path_user_id = view.kwargs.get(PATH_USER_KWARG)
-        return path_user_id is None or path_user_id == getattr(request, "user_id", None)
+        return path_user_id is None or path_user_id == getattr(request.user, "id", None)

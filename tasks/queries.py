@@ -1,7 +1,9 @@
-"""Task reads and writes that each take exactly one SQL statement.
+"""The caller's tasks, and their reads and writes that each take exactly one SQL statement.
 
-Every function takes a queryset that ``TaskViewSet.get_queryset`` already scoped to the caller,
-so the ownership condition is always part of the statement's WHERE clause. Rows come back as
+``owned_tasks`` is the one place that scopes rows to their owner: ``TaskViewSet.get_queryset``
+returns it, and the compiled hot reads at the bottom are built from it. Every other function takes
+a queryset it made, so the ownership condition is always part of the statement's WHERE clause.
+Rows come back as
 dictionaries of ``ROW_FIELDS``: the API's task fields (``TASK_FIELDS``) plus ``version``, which
 makes the ETag and is dropped from the body (``public``). No model instance, no serializer.
 
@@ -12,23 +14,33 @@ PostgreSQL and SQLite (3.35+) support. Writes run in autocommit: one statement, 
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, Callable
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import DateTimeField, F, QuerySet, Value
+from django.db.models import Case, DateTimeField, F, QuerySet, Value, When
 from django.db.models.functions import Greatest
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from tasks.filters import ListParams, filter_tasks
 from tasks.models import Task
 
 TASK_FIELDS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
 ROW_FIELDS = (*TASK_FIELDS, "version")
+
+
+def owned_tasks(user_id: str, *, deleted: bool = False) -> QuerySet[Task]:
+    """The tasks of ``user_id``: the live ones, or (``deleted``) the tombstones of deleted ones.
+
+    Another user's task is not in it, so to every read and write it is indistinguishable from a
+    missing one (404).
+    """
+    return Task.objects.filter(user_id=user_id).filter(deleted_at__isnull=not deleted)
 
 
 def task_row(task: Task) -> dict[str, Any]:
@@ -53,33 +65,30 @@ def update_returning(queryset: QuerySet[Task], **values: Any) -> dict[str, Any] 
     """
     now = Value(timezone.now(), output_field=DateTimeField())
     changes = {**values, "updated_at": Greatest(F("updated_at"), now), "version": F("version") + 1}
-    using = router.db_for_write(queryset.model)
-    connection = connections[using]
-    try:
-        sql, params = _update_sql(queryset, changes, using)
-    except EmptyResultSet:  # a condition nothing can meet, e.g. no If-Match ETag of this task
-        return None
-    fields = [queryset.model._meta.get_field(name) for name in ROW_FIELDS]
+    fields = [Task._meta.get_field(name) for name in ROW_FIELDS]
+    connection = connections[router.db_for_write(Task)]
     returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {returning}", params)
-        row = cursor.fetchone()
+    with _update(queryset, changes, f" RETURNING {returning}") as cursor:
+        row = cursor.fetchone() if cursor else None
     if row is None:
         return None
-    return {field.name: _from_db(field, value, connection) for field, value in zip(fields, row)}
+    return _row_decoder(connection)(row)
+
+
+# The flip happens inside the UPDATE, so concurrent toggles never read a stale value.
+_TOGGLED = Case(When(completed=True, then=Value(False)), default=Value(True))
+
+
+def set_completed(queryset: QuerySet[Task], completed: bool | None) -> dict[str, Any] | None:
+    """Set ``completed``, or toggle it when ``completed`` is None; the updated row, or None."""
+    return update_returning(queryset, completed=_TOGGLED if completed is None else Value(completed))
 
 
 def delete(queryset: QuerySet[Task]) -> int:
     """Mark the task deleted (its row stays as the tombstone syncing clients read); rows marked."""
     changes = {"deleted_at": Value(timezone.now(), output_field=DateTimeField()), "version": F("version") + 1}
-    using = router.db_for_write(queryset.model)
-    try:
-        sql, params = _update_sql(queryset, changes, using)
-    except EmptyResultSet:
-        return 0
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with _update(queryset, changes) as cursor:
+        return cursor.rowcount if cursor else 0
 
 
 def tombstones(queryset: QuerySet[Task], since: datetime | None) -> list[dict[str, Any]]:
@@ -89,18 +98,41 @@ def tombstones(queryset: QuerySet[Task], since: datetime | None) -> list[dict[st
     return list(queryset.order_by("deleted_at", "id").values("id", "deleted_at"))
 
 
-def _update_sql(queryset: QuerySet[Task], changes: dict[str, Any], using: str) -> tuple[str, tuple]:
+@contextmanager
+def _update(queryset: QuerySet[Task], changes: dict[str, Any], suffix: str = "") -> Iterator[Any]:
+    """Run ``UPDATE ... SET changes WHERE <queryset>`` + ``suffix``, and yield its cursor; None when
+    the WHERE can match nothing (e.g. an If-Match that names no version of this task)."""
+    using = router.db_for_write(Task)
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(changes)
-    return query.get_compiler(using).as_sql()
+    try:
+        sql, params = query.get_compiler(using).as_sql()
+    except EmptyResultSet:
+        yield None
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql + suffix, params)
+        yield cursor
 
 
-def _from_db(field, value: Any, connection) -> Any:
-    """Convert a raw column value as the ORM would (SQLite returns text for datetimes, 0/1 for booleans)."""
-    expression = field.get_col(field.model._meta.db_table)
-    for converter in connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
-        value = converter(value, expression, connection)
-    return value
+def _row_decoder(connection: Any) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """Turns a raw row of ``ROW_FIELDS`` into the values the ORM would give (SQLite returns text for
+    datetimes, 0/1 for booleans; PostgreSQL's values need no conversion)."""
+    steps = []
+    for name in ROW_FIELDS:
+        field = Task._meta.get_field(name)
+        expression = field.get_col(Task._meta.db_table)
+        if converters := connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
+            steps.append((name, expression, converters))
+
+    def decode(row: Sequence[Any]) -> dict[str, Any]:
+        task = dict(zip(ROW_FIELDS, row))
+        for name, expression, converters in steps:
+            for converter in converters:
+                task[name] = converter(task[name], expression, connection)
+        return task
+
+    return decode
 
 
 # --- Compiled reads --------------------------------------------------------------------------------
@@ -113,7 +145,7 @@ TASK_ID_MARKER = -4_611_686_018_427_387_904  # no real task id: ids are positive
 class _Template:
     sql: str
     slots: tuple[Any, ...]  # per parameter: CALLER_MARKER, TASK_ID_MARKER or a constant value
-    converters: tuple[tuple[int, Any, list], ...]  # (column index, expression, converters)
+    decode: Callable[[Sequence[Any]], dict[str, Any]]
 
 
 class CompiledRead:
@@ -122,49 +154,36 @@ class CompiledRead:
     Compiling a queryset (filters, field list, ordering, conversions) costs more Python time than
     PostgreSQL needs to answer the query, and the hot reads always compile to the same SQL with
     different values. ``build(tasks, task_id)`` returns the read as a queryset of ``tasks``, the
-    caller's rows as ``TaskViewSet.get_queryset`` scopes them. The first call builds it once with
-    marker values in place of the caller and the task id and compiles it; every call then runs
-    that SQL with the markers replaced by its own values. The SQL is the ORM's, and the scope is
-    ``get_queryset``'s own: compiling fails if the scope stops depending on the caller.
+    caller's rows. The first call builds it once from ``owned_tasks`` with marker values in place
+    of the caller and the task id, and compiles it; every call then runs that SQL with the markers
+    replaced by its own values. The SQL is the ORM's, and the scope is ``owned_tasks``'s own:
+    compiling fails if the scope stops depending on the caller.
     """
 
     def __init__(self, build: Callable[[QuerySet[Task], int], QuerySet[Task]]) -> None:
         self.build = build
         self._templates: dict[str, _Template] = {}
 
-    def fetch(self, view: Any, task_id: int | None = None) -> list[dict[str, Any]]:
+    def fetch(self, user_id: str, task_id: int | None = None) -> list[dict[str, Any]]:
         using = router.db_for_read(Task)
-        template = self._templates.get(using) or self._compile(view, using)
-        values = {CALLER_MARKER: view.request.user_id, TASK_ID_MARKER: task_id}
+        template = self._templates.get(using) or self._compile(using)
+        values = {CALLER_MARKER: user_id, TASK_ID_MARKER: task_id}
         params = [values.get(slot, slot) for slot in template.slots]
-        connection = connections[using]
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.execute(template.sql, params)
-            rows = cursor.fetchall()
-        tasks = [dict(zip(ROW_FIELDS, row)) for row in rows]
-        for index, expression, converters in template.converters:
-            name = ROW_FIELDS[index]
-            for task in tasks:
-                for converter in converters:
-                    task[name] = converter(task[name], expression, connection)
-        return tasks
+            return [template.decode(row) for row in cursor.fetchall()]
 
-    def _compile(self, view: Any, using: str) -> _Template:
-        marker_view = copy.copy(view)
-        marker_view.request = SimpleNamespace(user_id=CALLER_MARKER)
-        queryset = self.build(marker_view.get_queryset(), TASK_ID_MARKER).values_list(*ROW_FIELDS)
-        compiler = queryset.query.get_compiler(using)
-        sql, params = compiler.as_sql()
+    def _compile(self, using: str) -> _Template:
+        queryset = self.build(owned_tasks(CALLER_MARKER), TASK_ID_MARKER).values_list(*ROW_FIELDS)
+        sql, params = queryset.query.get_compiler(using).as_sql()
         if CALLER_MARKER not in params:
-            raise ImproperlyConfigured("get_queryset() no longer scopes tasks to request.user_id")
-        connection = connections[using]
-        converters = []
-        for index, name in enumerate(ROW_FIELDS):
-            field = Task._meta.get_field(name)
-            expression = field.get_col(Task._meta.db_table)
-            found = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-            if found:
-                converters.append((index, expression, found))
-        template = _Template(sql, tuple(params), tuple(converters))
+            raise ImproperlyConfigured("owned_tasks() no longer scopes tasks to their owner")
+        template = _Template(sql, tuple(params), _row_decoder(connections[using]))
         self._templates[using] = template
         return template
+
+
+# The two hottest reads: the default list and one task.
+DEFAULT_LIST = ListParams()
+NEWEST_FIRST = CompiledRead(lambda tasks, _task_id: filter_tasks(tasks, DEFAULT_LIST))
+ONE_TASK = CompiledRead(lambda tasks, task_id: tasks.filter(pk=task_id)[:1])

@@ -1,8 +1,10 @@
-"""Routes of the task API. ``todo_backend.urls`` mounts them under both path families."""
+"""Routes of the task API, in both families: ``/api/tasks...`` (the owner is the token's user)
+and ``/api/{user_id}/tasks...`` (the path style; the path's user id must be the token's)."""
 
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from tasks.views import TaskViewSet
+from tasks.views import TaskViewSet, UserTaskViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -14,8 +16,13 @@ class OptionalSlashRouter(SimpleRouter):
         self.trailing_slash = "/?"
 
 
-router = OptionalSlashRouter()
-router.register("tasks", TaskViewSet, basename="task")
+def task_routes(viewset) -> list:
+    router = OptionalSlashRouter()
+    router.register("tasks", viewset, basename="task")
+    return router.urls
 
-app_name = "tasks"
-urlpatterns = router.urls
+
+urlpatterns = [
+    path("", include((task_routes(TaskViewSet), "tasks"), namespace="tasks")),
+    path("<str:user_id>/", include((task_routes(UserTaskViewSet), "tasks"), namespace="user-tasks")),
+]

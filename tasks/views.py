@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import NoReturn
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import status, viewsets
@@ -15,40 +15,36 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tasks import idempotency, queries
-from tasks.filters import ListParams, filter_tasks, parse_list_params
 from tasks.etags import list_etag, none_match, parse_if_match, task_etag
-from tasks.models import Task
+from tasks.filters import InvalidParameter, filter_tasks, parse_list_params, query_value
+from tasks.models import Task, is_task_id
 from tasks.pagination import next_link, paginate
 from tasks.permissions import PathUserIsCaller
-from tasks.schema import TombstoneSerializer, task_api_schema
+from tasks.schema import task_api_schema
 from tasks.serializers import CompleteSerializer, TaskSerializer
 from tasks.sync import InvalidSyncPoint, parse_sync_point, sync_token, tombstones_kept_since
-from todo_backend.errors import PreconditionFailed, SyncExpired
+from todo_backend.exceptions import PreconditionFailed, SyncExpired
 from todo_backend.lifecycle import FreeResponseOnClose
+from todo_backend.throttling import ThrottleRefusedCredentials
 
-# Canonical positive decimal within bigint range: "007", "-1", "1e3" and "٣" are not task ids.
+# Canonical positive decimal: "007", "-1", "1e3" and "٣" are not task ids.
 _TASK_ID = re.compile(r"[1-9][0-9]{0,18}")
-MAX_TASK_ID = 2**63 - 1
 
 
 def parse_task_id(raw: str) -> int | None:
-    if not _TASK_ID.fullmatch(raw):
-        return None
-    task_id = int(raw)
-    return task_id if task_id <= MAX_TASK_ID else None
+    task_id = int(raw) if _TASK_ID.fullmatch(raw) else None
+    return task_id if is_task_id(task_id) else None
 
 
-@task_api_schema
-class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
-    """The task API, mounted twice: ``/api/tasks`` and ``/api/{user_id}/tasks``.
-
-    ``get_queryset`` is the only place that decides which rows the caller may touch; every action
-    reads or writes through it, so another user's task is indistinguishable from a missing one (404).
-    Each action is one SQL statement (``tasks.queries``); the serializer only validates bodies.
-    """
+# The view's maintainer notes: ``get_queryset`` returns ``queries.owned_tasks``, the one scope of
+# every read and write, so another user's task is indistinguishable from a missing one (404). Each
+# action is one SQL statement (``tasks.queries``); the serializer only validates bodies.
+@task_api_schema(path_family=False)
+class TaskViewSet(ThrottleRefusedCredentials, FreeResponseOnClose, viewsets.GenericViewSet):
+    """Your tasks: ``/api/tasks``."""
 
     serializer_class = TaskSerializer
-    permission_classes = [IsAuthenticated, PathUserIsCaller]
+    permission_classes = [IsAuthenticated]
     # OPTIONS is not part of the API (CORS preflights are answered by the CORS middleware before
     # any view): 405, rather than DRF's description of the serializer.
     metadata_class = None
@@ -56,19 +52,9 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     # after authentication, like every other id that is not the caller's.
     lookup_value_regex = r"[^/]+"
 
-    def get_serializer_class(self):
-        return TombstoneSerializer if self.action == "deleted" else TaskSerializer
-
-    def get_serializer(self, *args, **kwargs):
-        # tasks/deleted answers a list of tombstones (this is how the OpenAPI schema learns it).
-        return super().get_serializer(*args, **{"many": self.action == "deleted", **kwargs})
-
     def get_queryset(self) -> QuerySet[Task]:
         """The caller's tasks: the live ones, or, for ``tasks/deleted``, their tombstones."""
-        tasks = Task.objects.filter(user_id=self.request.user_id)
-        if self.action == "deleted":
-            return tasks.filter(deleted_at__isnull=False)
-        return tasks.filter(deleted_at__isnull=True)
+        return queries.owned_tasks(self.request.user.id, deleted=self.action == "deleted")
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -99,8 +85,8 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
     def list(self, request: Request, *args, **kwargs) -> Response:
         params = parse_list_params(request.query_params)
         read_at = timezone.now()
-        if params == DEFAULT_LIST:
-            rows, cursor = NEWEST_FIRST.fetch(self), None
+        if params == queries.DEFAULT_LIST:
+            rows, cursor = queries.NEWEST_FIRST.fetch(request.user.id), None
         else:
             rows, cursor = paginate(filter_tasks(self.get_queryset(), params), params)
         headers = {"ETag": list_etag(rows), "X-Sync-Token": sync_token(read_at)}
@@ -109,8 +95,10 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         return self._conditional_get([queries.public(row) for row in rows], headers)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        row = found(next(iter(ONE_TASK.fetch(self, self.task_id())), None))
-        return self._conditional_get(queries.public(row), {"ETag": task_etag(row)})
+        rows = queries.ONE_TASK.fetch(request.user.id, self.task_id())
+        if not rows:
+            raise NotFound()
+        return self._conditional_get(queries.public(rows[0]), {"ETag": task_etag(rows[0])})
 
     @action(detail=False, methods=["get"], url_path="deleted")
     def deleted(self, request: Request, *args, **kwargs) -> Response:
@@ -128,16 +116,12 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
 
     @staticmethod
     def _since(query) -> datetime | None:
-        values = query.getlist("since")
-        if not values:
-            return None
-        if len(values) > 1 or "\x00" in values[0]:
-            raise ValidationError({"since": ["Give one timestamp or sync token."]})
         try:
-            since = parse_sync_point(values[0])
-        except InvalidSyncPoint as exc:
+            value = query_value(query, "since")
+            since = None if value is None else parse_sync_point(value)
+        except (InvalidParameter, InvalidSyncPoint) as exc:
             raise ValidationError({"since": [str(exc)]}) from None
-        if since < tombstones_kept_since():
+        if since is not None and since < tombstones_kept_since():
             raise SyncExpired()
         return since
 
@@ -148,7 +132,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
 
         def create_task() -> idempotency.Answer:
-            task = Task.objects.create(user_id=request.user_id, **body.validated_data)
+            task = Task.objects.create(user_id=request.user.id, **body.validated_data)
             row = queries.task_row(task)
             headers = {"Location": self._task_url(task.pk), "ETag": task_etag(row)}
             return idempotency.Answer(status.HTTP_201_CREATED, queries.public(row), headers)
@@ -157,7 +141,7 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         if key is None:
             answer, replayed = create_task(), False
         else:
-            answer, replayed = idempotency.once(request.user_id, key, request.data, create_task)
+            answer, replayed = idempotency.once(request.user.id, key, request.data, create_task)
         headers = {**answer.headers, **({idempotency.REPLAYED_HEADER: "true"} if replayed else {})}
         return Response(answer.body, status=answer.status, headers=headers)
 
@@ -173,18 +157,11 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
 
     @action(detail=True, methods=["patch"])
     def complete(self, request: Request, *args, **kwargs) -> Response:
-        """``{"completed": bool}`` sets the flag; an empty body or ``{}`` toggles it.
-
-        The flip happens inside the UPDATE, so concurrent toggles never read a stale value.
-        """
+        """``{"completed": bool}`` sets the flag; an empty body or ``{}`` toggles it."""
         tasks = self._matching_if_match()
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if "completed" in body.validated_data:
-            new_value = Value(body.validated_data["completed"])
-        else:
-            new_value = Case(When(completed=True, then=Value(False)), default=Value(True))
-        return self._written(queries.update_returning(tasks, completed=new_value))
+        return self._written(queries.set_completed(tasks, body.validated_data.get("completed")))
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         if not queries.delete(self._matching_if_match()):
@@ -218,13 +195,8 @@ class TaskViewSet(FreeResponseOnClose, viewsets.GenericViewSet):
         return self.request.build_absolute_uri(reverse(f"{namespace}:task-detail", kwargs=kwargs))
 
 
-# The two hottest reads, compiled once per process (tasks.queries.CompiledRead).
-DEFAULT_LIST = ListParams()
-NEWEST_FIRST = queries.CompiledRead(lambda tasks, _task_id: filter_tasks(tasks, DEFAULT_LIST))
-ONE_TASK = queries.CompiledRead(lambda tasks, task_id: tasks.filter(pk=task_id)[:1])
+@task_api_schema(path_family=True)
+class UserTaskViewSet(TaskViewSet):
+    """Your tasks, in the path style many frontends use: ``/api/{user_id}/tasks``."""
 
-
-def found(task: dict | None) -> dict:
-    if task is None:
-        raise NotFound()
-    return task
+    permission_classes = [IsAuthenticated, PathUserIsCaller]

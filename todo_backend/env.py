@@ -1,4 +1,4 @@
-"""Typed readers for environment variables, used only by ``settings.py``.
+"""Typed readers for environment variables, used by ``settings.py`` and ``gunicorn.conf.py``.
 
 Every reader names the variable in its error, so a misconfigured deployment stops at
 start-up with a message that says exactly what to fix.
@@ -61,3 +61,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, matched without regard to case."""
+    value = env_str(name, default)
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be {', '.join(choices[:-1])} or {choices[-1]} (got {value!r}).")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level() -> str:
+    """``LOG_LEVEL``: Django's loggers and gunicorn's own log at the same level."""
+    return env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)

@@ -8,7 +8,7 @@ functions cover what happens outside DRF (Django's own 400/404/500) so ``/api/``
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -138,25 +138,19 @@ def _messages(value: Any) -> list[str]:
 # --- Django's own error views, for what never reaches a DRF view -----------------------------------
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+def _api_or_page(request: HttpRequest, body: dict[str, Any], status: int, page: Callable[[], HttpResponse]) -> HttpResponse:
+    return JsonResponse(body, status=status) if request.path.startswith(API_PREFIX) else page()
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(
-            error_body("The request is malformed.", ErrorCode.MALFORMED_REQUEST), status=400
-        )
-    return defaults.bad_request(request, exception)
+    body = error_body("The request is malformed.", ErrorCode.MALFORMED_REQUEST)
+    return _api_or_page(request, body, 400, lambda: defaults.bad_request(request, exception))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(error_body("Not found.", ErrorCode.RESOURCE_NOT_FOUND), status=404)
-    return defaults.page_not_found(request, exception)
+    body = error_body("Not found.", ErrorCode.RESOURCE_NOT_FOUND)
+    return _api_or_page(request, body, 404, lambda: defaults.page_not_found(request, exception))
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(internal_error_body(), status=500)
-    return defaults.server_error(request)
+    return _api_or_page(request, internal_error_body(), 500, lambda: defaults.server_error(request))

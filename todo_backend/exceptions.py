@@ -1,162 +1,86 @@
-"""The one place where errors become responses.
+"""The machine-readable error codes of the API, and the exceptions that carry them.
 
-``api_exception_handler`` is DRF's ``EXCEPTION_HANDLER``: it turns every exception raised in an
-API view into ``{"detail", "error_code"}`` (plus ``errors`` for validation). The ``handler*``
-functions cover what happens outside DRF (Django's own 400/404/500) so ``/api/`` never answers HTML.
+Every error body on ``/api/`` is ``{"detail": ..., "error_code": ...}``; ``specs/api/errors.md``
+documents each code (a test keeps the two in step).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
 from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import set_rollback
-
-from todo_backend.errors import ErrorCode, PayloadTooLarge, ServiceUnavailable
-from todo_backend.request_log import current_request_id
-
-logger = logging.getLogger("todo_backend.errors")
-
-API_PREFIX = "/api/"
-
-# Checked in order, so subclasses come before their bases.
-_ERROR_CODES: list[tuple[type[exceptions.APIException], ErrorCode]] = [
-    (exceptions.ValidationError, ErrorCode.VALIDATION_ERROR),
-    (exceptions.ParseError, ErrorCode.MALFORMED_REQUEST),
-    (exceptions.NotAuthenticated, ErrorCode.AUTHENTICATION_REQUIRED),
-    (exceptions.AuthenticationFailed, ErrorCode.INVALID_TOKEN),
-    (exceptions.PermissionDenied, ErrorCode.FORBIDDEN),
-    (exceptions.NotFound, ErrorCode.RESOURCE_NOT_FOUND),
-    (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
-    (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
-    (exceptions.Throttled, ErrorCode.RATE_LIMITED),
-]
-
-DATABASE_RETRY_AFTER = 5
-INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged under this request_id."
 
 
-def error_body(detail: str, error_code: str, **extra: Any) -> dict[str, Any]:
-    return {"detail": detail, "error_code": str(error_code), **extra}
+class ErrorCode(StrEnum):
+    MALFORMED_REQUEST = "MALFORMED_REQUEST"
+    AUTHENTICATION_REQUIRED = "AUTHENTICATION_REQUIRED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    FORBIDDEN = "FORBIDDEN"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    SYNC_EXPIRED = "SYNC_EXPIRED"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
-def internal_error_body() -> dict[str, Any]:
-    """The 500 body: nothing internal, but the request id that finds the traceback in the logs."""
-    return error_body(INTERNAL_ERROR_DETAIL, ErrorCode.INTERNAL_ERROR, request_id=current_request_id.get())
+class InvalidToken(exceptions.AuthenticationFailed):
+    """A bearer token was sent but cannot be trusted (garbled, forged, wrong issuer, ...)."""
+
+    error_code = ErrorCode.INVALID_TOKEN
+    default_detail = "The access token is invalid."
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    api_exc = _as_api_exception(exc)
-    if api_exc is None:
-        request = context.get("request")
-        logger.error(
-            "Unhandled exception on %s %s",
-            getattr(request, "method", "?"),
-            getattr(request, "path", "?"),
-            exc_info=exc,
-        )
-        set_rollback()
-        return Response(internal_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+class TokenExpired(exceptions.AuthenticationFailed):
+    """A bearer token that is valid in every respect except that its ``exp`` has passed."""
 
-    headers = {}
-    if auth_header := getattr(api_exc, "auth_header", None):
-        headers["WWW-Authenticate"] = auth_header
-    if (wait := getattr(api_exc, "wait", None)) is not None:
-        headers["Retry-After"] = str(max(1, int(wait)))
-
-    set_rollback()
-    if isinstance(api_exc, exceptions.ValidationError):
-        body = error_body(
-            "The request has invalid values.",
-            ErrorCode.VALIDATION_ERROR,
-            errors=_field_errors(api_exc.detail),
-        )
-        return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY, headers=headers)
-
-    extra = {}
-    if field := getattr(api_exc, "field", None):
-        extra["errors"] = {field: [str(api_exc.detail)]}
-    return Response(
-        error_body(str(api_exc.detail), _error_code(api_exc), **extra),
-        status=api_exc.status_code,
-        headers=headers,
-    )
+    error_code = ErrorCode.TOKEN_EXPIRED
+    default_detail = "The access token has expired."
 
 
-def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
-    if isinstance(exc, exceptions.APIException):
-        return exc
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database is unreachable, restarting or dropped the connection: the request did not
-        # happen (autocommit: a write either committed before answering or not at all). Django
-        # discards the broken connection at the end of the request, and the next one reconnects.
-        logger.warning("Database unavailable: %s", exc)
-        return ServiceUnavailable("The database is unavailable; retry shortly.", wait=DATABASE_RETRY_AFTER)
-    if isinstance(exc, Http404):
-        return exceptions.NotFound()
-    if isinstance(exc, DjangoPermissionDenied):
-        return exceptions.PermissionDenied()
-    if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
-    if isinstance(exc, SuspiciousOperation):
-        return exceptions.ParseError("The request is malformed.")
-    return None
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    error_code = ErrorCode.PAYLOAD_TOO_LARGE
+    default_detail = "The request body is too large."
 
 
-def _error_code(exc: exceptions.APIException) -> str:
-    if code := getattr(exc, "error_code", None):
-        return code
-    for exc_class, code in _ERROR_CODES:
-        if isinstance(exc, exc_class):
-            return code
-    # An APIException we did not map: keep its status and derive a stable code from it.
-    return str(exc.default_code).upper()
+class ServiceUnavailable(exceptions.APIException):
+    """A dependency (the database, Better Auth's key server) is unreachable; retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    error_code = ErrorCode.SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable."
+
+    def __init__(self, detail: str | None = None, *, wait: float = 5) -> None:
+        super().__init__(detail)
+        self.wait = wait
 
 
-def _field_errors(detail: Any) -> dict[str, list[str]]:
-    """Normalise DRF's error detail (a dict, a list or a string) to ``{field: [messages]}``."""
-    if isinstance(detail, dict):
-        return {str(field): _messages(value) for field, value in detail.items()}
-    return {"non_field_errors": _messages(detail)}
+class PreconditionFailed(exceptions.APIException):
+    """``If-Match`` named a version of the task that is no longer its current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    error_code = ErrorCode.PRECONDITION_FAILED
+    default_detail = "The task has changed since the version given in If-Match."
 
 
-def _messages(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [message for item in value for message in _messages(item)]
-    if isinstance(value, dict):
-        return [f"{key}: {message}" for key, item in value.items() for message in _messages(item)]
-    return [str(value)]
+class SyncExpired(exceptions.APIException):
+    """A sync point older than the tombstones are kept: the client must sync from scratch."""
+
+    status_code = status.HTTP_410_GONE
+    error_code = ErrorCode.SYNC_EXPIRED
+    default_detail = "This sync point is older than deleted tasks are remembered; fetch the whole list again."
 
 
-# --- Django's own error views, for what never reaches a DRF view -----------------------------------
-
-
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(
-            error_body("The request is malformed.", ErrorCode.MALFORMED_REQUEST), status=400
-        )
-    return defaults.bad_request(request, exception)
-
-
-def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(error_body("Not found.", ErrorCode.RESOURCE_NOT_FOUND), status=404)
-    return defaults.page_not_found(request, exception)
-
-
-def handler500(request: HttpRequest) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(internal_error_body(), status=500)
-    return defaults.server_error(request)
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    error_code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+    default_detail = "This Idempotency-Key was used with a different request body."
+    # Like every 422, the body names what was wrong under ``errors``.
+    field = "Idempotency-Key"

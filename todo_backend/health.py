@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from todo_backend.errors import ErrorCode
-from todo_backend.exceptions import DATABASE_RETRY_AFTER
+from todo_backend.exception_handler import DATABASE_RETRY_AFTER, error_body
+from todo_backend.exceptions import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ class HealthView(APIView):
                 {
                     "status": "unavailable",
                     "database": "unreachable",
-                    "detail": "The database is unreachable.",
-                    "error_code": ErrorCode.SERVICE_UNAVAILABLE,
+                    **error_body("The database is unreachable.", ErrorCode.SERVICE_UNAVAILABLE),
                 },
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
                 headers={"Retry-After": str(DATABASE_RETRY_AFTER)},

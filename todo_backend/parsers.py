@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.utils import json
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -16,10 +16,6 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) != len(pairs):
         raise ParseError("JSON parse error - duplicate key in object.")
     return obj
-
-
-def _reject_constant(name: str) -> None:
-    raise ParseError(f"JSON parse error - {name} is not valid JSON.")
 
 
 class StrictJSONParser(JSONParser):
@@ -33,11 +29,8 @@ class StrictJSONParser(JSONParser):
         raw = stream.read()
         try:
             text = raw.decode("utf-8")
-            return json.loads(
-                text,
-                object_pairs_hook=_reject_duplicate_keys,
-                parse_constant=_reject_constant,
-            )
+            # DRF's loads refuses NaN and Infinity, as its STRICT_JSON does.
+            return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
         except UnicodeDecodeError:
             raise ParseError("The request body is not valid UTF-8.") from None
         except ValueError as exc:

@@ -15,7 +15,7 @@ from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from todo_backend import __version__ as API_VERSION
-from todo_backend.env import env_bool, env_int, env_list, env_str, load_env_file
+from todo_backend.env import env_bool, env_choice, env_int, env_list, env_str, load_env_file, log_level
 from todo_backend.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ MIN_BETTER_AUTH_SECRET_BYTES = 32
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 BETTER_AUTH_SECRET = env_str("BETTER_AUTH_SECRET")
 
-# --- Better Auth JWKS mode (see tasks/jwks.py) ----------------------------------------------------
+# --- Better Auth JWKS mode (see better_auth/jwks.py) ----------------------------------------------------
 BETTER_AUTH_URL = env_str("BETTER_AUTH_URL").rstrip("/")
 BETTER_AUTH_JWKS_URL = env_str("BETTER_AUTH_JWKS_URL") or (
     f"{BETTER_AUTH_URL}/api/auth/jwks" if BETTER_AUTH_URL else ""
@@ -74,7 +74,7 @@ if BETTER_AUTH_SECRET and len(BETTER_AUTH_SECRET.encode()) < MIN_BETTER_AUTH_SEC
         "(generate one with `openssl rand -base64 32`)."
     )
 
-# --- JWT verification (see tasks/tokens.py) ------------------------------------------------------
+# --- JWT verification (see better_auth/tokens.py) ------------------------------------------------------
 # Checked on shared-secret tokens only when set explicitly.
 BETTER_AUTH_ISSUER = env_str("BETTER_AUTH_ISSUER")
 BETTER_AUTH_AUDIENCE = env_str("BETTER_AUTH_AUDIENCE")
@@ -83,15 +83,10 @@ BETTER_AUTH_JWKS_ISSUER = BETTER_AUTH_ISSUER or BETTER_AUTH_URL
 BETTER_AUTH_JWKS_AUDIENCE = BETTER_AUTH_AUDIENCE or BETTER_AUTH_URL
 JWT_LEEWAY_SECONDS = env_int("JWT_LEEWAY_SECONDS", 30, minimum=0, maximum=300)
 
-_SUPPORTED_ASYMMETRIC = ("EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+# Checked against the algorithms better_auth can verify by a system check (better_auth.checks).
 JWT_ASYMMETRIC_ALGORITHMS = tuple(
     env_list("JWT_ASYMMETRIC_ALGORITHMS", ["EdDSA", "ES256", "RS256", "PS256", "ES512"])
 )
-if _unsupported := [alg for alg in JWT_ASYMMETRIC_ALGORITHMS if alg not in _SUPPORTED_ASYMMETRIC]:
-    raise ImproperlyConfigured(
-        f"JWT_ASYMMETRIC_ALGORITHMS may only name {', '.join(_SUPPORTED_ASYMMETRIC)} "
-        f"(got {', '.join(_unsupported)})."
-    )
 JWKS_CACHE_SECONDS = env_int("JWKS_CACHE_SECONDS", 300, minimum=1)
 JWKS_MIN_REFRESH_SECONDS = env_int("JWKS_MIN_REFRESH_SECONDS", 10, minimum=0)
 JWKS_TIMEOUT_SECONDS = env_int("JWKS_TIMEOUT_SECONDS", 3, minimum=1, maximum=10)
@@ -110,6 +105,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "todo_backend",
+    "better_auth",
     "tasks",
 ]
 
@@ -141,7 +138,6 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
-        "DIRS": [BASE_DIR / "todo_backend" / "templates"],
     }
 ]
 
@@ -176,23 +172,13 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: rate-limit counters, shared by every worker and instance -------------------------------
+# --- Rate-limit counters, shared by every worker and instance (todo_backend/counters.py) -----------
 # Redis when REDIS_URL is set (one round trip per counted request); otherwise a table in the
 # database (created by a migration), never a per-process memory cache.
 REDIS_URL = env_str("REDIS_URL")
-CACHE_TABLE = "api_cache"
+RATE_LIMIT_COUNTERS = "redis" if REDIS_URL else "database"
 # A Redis that stops answering must not hold requests for long: counting then fails open.
-REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": REDIS_CACHE_OPTIONS,
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 # --- Rate limits (todo_backend/throttling.py) -----------------------------------------------------
 THROTTLE_RATE_USER = env_str("THROTTLE_RATE_USER", "600/min")
@@ -247,13 +233,13 @@ if API_BROWSABLE:
     _parsers += BROWSABLE_API_PARSERS
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["tasks.authentication.BetterAuthJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["better_auth.authentication.BetterAuthJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": _renderers,
     "DEFAULT_PARSER_CLASSES": _parsers,
     "DEFAULT_SCHEMA_CLASS": "todo_backend.openapi.TodoAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "todo_backend.negotiation.JSONFallbackNegotiation",
-    "EXCEPTION_HANDLER": "todo_backend.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "todo_backend.exception_handler.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["todo_backend.throttling.UserRateThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
     # No django.contrib.auth: the caller is whoever the verified token says, with no User row.
@@ -285,10 +271,7 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["todo_backend.parsers.StrictJSONParser"],
     "RENDERER_WHITELIST": ["todo_backend.renderers.ORJSONRenderer"],
     "PREPROCESSING_HOOKS": ["todo_backend.openapi.canonical_paths"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "todo_backend.openapi.document_response_headers",
-    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
 # --- CORS (django-cors-headers) ------------------------------------------------------------------
@@ -326,12 +309,8 @@ if not API_BROWSABLE:
 
 # --- Logging -------------------------------------------------------------------------------------
 # One line per request (todo_backend.request_log), every line tagged with the request id.
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
-LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
-if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (got {LOG_LEVEL!r}).")
-if LOG_FORMAT not in ("plain", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json (got {LOG_FORMAT!r}).")
+LOG_LEVEL = log_level()
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -24,6 +24,7 @@ WHITENOISE_AUTOREFRESH = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Tests speak plain HTTP to the test client; production redirects it to HTTPS.
 SECURE_SSL_REDIRECT = False
-# A memory cache per test process (cleared before each test in conftest.py); the tests of the
-# shared limits run real servers with the database cache and with Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters in memory, per test process (cleared before each test in conftest.py); the
+# tests of the shared limits run real servers with the database table and with Redis.
+REDIS_URL = ""
+RATE_LIMIT_COUNTERS = "memory"

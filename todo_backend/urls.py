@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
@@ -9,9 +10,9 @@ from todo_backend.docs import SchemaView
 from todo_backend.health import HealthView
 from todo_backend.home import HomeView
 
-handler400 = "todo_backend.exceptions.handler400"
-handler404 = "todo_backend.exceptions.handler404"
-handler500 = "todo_backend.exceptions.handler500"
+handler400 = "todo_backend.exception_handler.handler400"
+handler404 = "todo_backend.exception_handler.handler404"
+handler500 = "todo_backend.exception_handler.handler500"
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -28,16 +29,13 @@ def api_route_not_found(request, *args, **kwargs):
 urlpatterns = [
     # The task routes come first: they take nearly every request, and Django tries patterns in
     # order. (Neither family matches /api/health, /api/schema, /api/docs or /api/redoc.)
-    # The owner comes from the token only.
-    path("api/", include("tasks.urls", namespace="tasks")),
-    # The path style many frontends use; the path user id must be the token's sub (else 403).
-    path("api/<str:user_id>/", include("tasks.urls", namespace="user-tasks")),
+    path("api/", include("tasks.urls")),
     path("", HomeView.as_view(), name="home"),
     re_path(r"^api/health/?$", HealthView.as_view(), name="health"),
     re_path(r"^api/schema/?$", SchemaView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema", template_name="redoc_offline.html"), name="redoc"),
     re_path(r"^api(?:/.*)?$", api_route_not_found),
-    # The browsable API's token login (404 unless API_BROWSABLE is on).
-    path("api-auth/", include("todo_backend.token_login")),
 ]
+if settings.API_BROWSABLE:  # the browsable API's token login; without it, /api-auth/ is a 404
+    urlpatterns.append(path("api-auth/", include("better_auth.urls")))

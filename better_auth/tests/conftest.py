@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from better_auth.jwks import clear_jwks_caches
 from better_auth.tests.helpers import BETTER_AUTH_URL, GENERATORS, JWKSServer, SigningKey
+from todo_backend.tests.servers import QuietHTTPServer
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +60,7 @@ def jwks_server():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/api/auth/jwks"

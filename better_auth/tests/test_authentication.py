@@ -19,7 +19,7 @@ from rest_framework.test import APIRequestFactory
 from better_auth.tests.helpers import encode_token
 from better_auth.authentication import BetterAuthJWTAuthentication, get_bearer_token
 from better_auth.users import TokenUser
-from better_auth.exceptions import InvalidToken, TokenExpired
+from todo_backend.exceptions import InvalidToken, TokenExpired
 
 factory = APIRequestFactory()
 

@@ -18,7 +18,7 @@ from better_auth.tests.helpers import encode_token
 from tasks.models import Task
 from better_auth.tests.helpers import BETTER_AUTH_URL
 from better_auth.tokens import verify_token
-from better_auth.exceptions import InvalidToken
+from todo_backend.exceptions import InvalidToken
 
 pytestmark = pytest.mark.django_db
 

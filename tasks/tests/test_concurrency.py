@@ -15,7 +15,8 @@ import pytest
 
 from todo_backend.tests.servers import SECRET, call, gunicorn, server_database
 
-pytestmark = pytest.mark.django_db
+# Slow: a real gunicorn server.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PARALLEL = 12
 

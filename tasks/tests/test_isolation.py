@@ -13,6 +13,12 @@ from tasks.models import Task
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["token-noslash", "path-noslash"])
+def route_style(request) -> str:
+    """Isolation is proven on both families: the path family's own permission must never widen it."""
+    return request.param
+
+
 def snapshot(task: Task) -> tuple:
     task = Task.objects.get(pk=task.pk)
     return (task.user_id, task.title, task.description, task.completed, task.created_at, task.updated_at)

@@ -6,15 +6,18 @@ changed nothing, whatever conditional header it carried."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import (
     Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, rule, run_state_machine_as_test,
 )
 from rest_framework.test import APIClient
 
-from conftest import encode_token
+from better_auth.tests.helpers import encode_token
 from tasks.models import IdempotencyKey, Task
+from todo_backend.counters import shared_counters
+
+# Slow: a stateful property test.
+pytestmark = pytest.mark.slow
 
 USERS = ("alice", "bob", "carol")
 FAMILIES = ("token", "path")
@@ -35,7 +38,7 @@ class IsolationMachine(RuleBasedStateMachine):
     def start(self) -> None:
         Task.objects.all().delete()
         IdempotencyKey.objects.all().delete()
-        cache.clear()  # each run starts with fresh rate-limit counters
+        shared_counters().clear()  # each run starts with fresh rate-limit counters
         self.clients = {}
         for user in USERS:
             client = APIClient()
@@ -172,8 +175,6 @@ def test_users_only_ever_see_and_change_their_own_tasks():
     run_state_machine_as_test(
         IsolationMachine,
         settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),

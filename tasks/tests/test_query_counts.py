@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from tasks import queries
 from tasks.filters import ListParams, filter_tasks
 from tasks.models import Task
-from tasks.views import NEWEST_FIRST, ONE_TASK, TaskViewSet
+from tasks.queries import NEWEST_FIRST, ONE_TASK
 
 pytestmark = pytest.mark.django_db
 
@@ -81,22 +81,15 @@ def test_bad_token_makes_no_query(api_client, django_assert_num_queries):
 # --- compiled reads: the ORM's own SQL, compiled once ------------------------------------------------
 
 
-def view_for(user_id: str, action: str = "list") -> TaskViewSet:
-    view = TaskViewSet(action=action)
-    view.request = type("Request", (), {"user_id": user_id})()
-    view.kwargs = {}
-    return view
-
-
 def orm_rows(queryset) -> tuple[list[dict], str]:
     with CaptureQueriesContext(connection) as captured:
         rows = [dict(zip(queries.ROW_FIELDS, row)) for row in queryset.values_list(*queries.ROW_FIELDS)]
     return rows, captured.captured_queries[0]["sql"]
 
 
-def compiled_rows(read: queries.CompiledRead, view, *args) -> tuple[list[dict], str]:
+def compiled_rows(read: queries.CompiledRead, *args) -> tuple[list[dict], str]:
     with CaptureQueriesContext(connection) as captured:
-        rows = read.fetch(view, *args)
+        rows = read.fetch(*args)
     return rows, captured.captured_queries[0]["sql"]
 
 
@@ -104,9 +97,8 @@ def test_compiled_list_runs_the_orms_sql_and_returns_its_rows(make_task):
     for title in ("a", "b", "c"):
         make_task("alice", title)
     make_task("bob", "not alice's")
-    view = view_for("alice")
-    orm_tasks, orm_sql = orm_rows(filter_tasks(view.get_queryset(), ListParams()))
-    compiled_tasks, compiled_sql = compiled_rows(NEWEST_FIRST, view)
+    orm_tasks, orm_sql = orm_rows(filter_tasks(queries.owned_tasks("alice"), ListParams()))
+    compiled_tasks, compiled_sql = compiled_rows(NEWEST_FIRST, "alice")
     assert compiled_sql == orm_sql
     assert compiled_tasks == orm_tasks
     assert [task["title"] for task in compiled_tasks] == ["c", "b", "a"]
@@ -114,13 +106,13 @@ def test_compiled_list_runs_the_orms_sql_and_returns_its_rows(make_task):
 
 def test_compiled_get_returns_the_callers_task_only(make_task):
     task = make_task("alice", "mine")
-    assert compiled_rows(ONE_TASK, view_for("alice"), task.id)[0][0]["title"] == "mine"
-    assert compiled_rows(ONE_TASK, view_for("bob"), task.id)[0] == []
+    assert compiled_rows(ONE_TASK, "alice", task.id)[0][0]["title"] == "mine"
+    assert compiled_rows(ONE_TASK, "bob", task.id)[0] == []
 
 
 def test_compiled_read_values_are_those_of_the_orm(make_task):
     task = make_task("alice", "typed", description=None, completed=True)
-    [row] = ONE_TASK.fetch(view_for("alice"), task.id)
+    [row] = ONE_TASK.fetch("alice", task.id)
     assert row == queries.task_row(Task.objects.get(pk=task.id))
     assert row["completed"] is True
     assert row["created_at"].utcoffset().total_seconds() == 0
@@ -129,7 +121,7 @@ def test_compiled_read_values_are_those_of_the_orm(make_task):
 def test_compiling_refuses_a_scope_that_ignores_the_caller(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
-    monkeypatch.setattr(TaskViewSet, "get_queryset", lambda self: Task.objects.all())
+    monkeypatch.setattr(queries, "owned_tasks", lambda user_id, deleted=False: Task.objects.all())
     read = queries.CompiledRead(lambda tasks, task_id: tasks)
     with pytest.raises(ImproperlyConfigured, match="no longer scopes"):
-        read.fetch(view_for("alice"))
+        read.fetch("alice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import socket
@@ -9,16 +10,31 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from http.server import ThreadingHTTPServer
+
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 SECRET = "server-test-better-auth-secret-" + "g" * 32
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A test HTTP server (the stand-in JWKS, the browser tests' blank page) that says nothing
+    when a client hangs up mid-answer: a JWKS fetch abandoned at its deadline, or a browser's
+    speculative connection, is what the tests provoke, not an error worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def free_port() -> int:
@@ -121,3 +137,33 @@ def call(url: str, *, method: str = "GET", token: str | None = None, body: dict 
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read() or b"null")
+
+
+class Browser:
+    """Just enough of a browser: cookies, forms with the CSRF token, redirects followed."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def open(self, path: str, data: dict | None = None, accept: str = "text/html") -> tuple[int, str, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.base + path, data=body, headers={"Accept": accept})
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.geturl(), response.read().decode()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.geturl(), error.read().decode()
+
+    @property
+    def csrf_token(self) -> str:
+        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+
+    def post_form(self, path: str, fields: dict) -> tuple[int, str, str]:
+        return self.open(path, {"csrfmiddlewaretoken": self.csrf_token, **fields})
+
+    def login_by_minting(self, user_id: str) -> tuple[int, str, str]:
+        self.open("/api-auth/login/?next=/api/tasks")
+        return self.post_form("/api-auth/login/", {"mint": "", "user_id": user_id, "next": "/api/tasks"})

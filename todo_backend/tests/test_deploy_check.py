@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# Slow: a fresh Python process per case.
+pytestmark = pytest.mark.slow
 
 BASE_DIR = Path(settings.BASE_DIR)
 

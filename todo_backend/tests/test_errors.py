@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from tasks.models import Task
 from tasks.views import TaskViewSet
-from todo_backend import exceptions
+from todo_backend import exception_handler
 
 pytestmark = pytest.mark.django_db
 
@@ -168,14 +168,14 @@ def test_unexpected_error_is_json_even_with_debug_on(alice, monkeypatch, setting
 
 
 def test_django_level_500_on_api_paths_is_json():
-    response = exceptions.handler500(RequestFactory().get("/api/tasks"))
+    response = exception_handler.handler500(RequestFactory().get("/api/tasks"))
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert b"INTERNAL_ERROR" in response.content
 
 
 def test_django_level_400_on_api_paths_is_json():
-    response = exceptions.handler400(RequestFactory().get("/api/tasks"))
+    response = exception_handler.handler400(RequestFactory().get("/api/tasks"))
     assert response.status_code == 400
     assert b"MALFORMED_REQUEST" in response.content
 

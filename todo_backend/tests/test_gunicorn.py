@@ -8,8 +8,12 @@ import time
 import urllib.request
 
 import jwt
+import pytest
 
 from todo_backend.tests.servers import SECRET, call, gunicorn, manage, server_env
+
+# Slow: real gunicorn servers.
+pytestmark = pytest.mark.slow
 
 
 def test_gunicorn_serves_health_and_tasks_in_production_mode(tmp_path):

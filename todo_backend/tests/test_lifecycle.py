@@ -9,7 +9,7 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from rest_framework.response import Response
 
-from conftest import encode_token
+from better_auth.tests.helpers import encode_token
 
 # Outside a test transaction: a request through the bare WSGI handler runs Django's request
 # signals, which close a connection left inside one.

@@ -13,7 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.validation import validate_schema
 
-from todo_backend.errors import ErrorCode
+from todo_backend.exceptions import ErrorCode
 
 pytestmark = pytest.mark.django_db
 

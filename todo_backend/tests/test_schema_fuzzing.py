@@ -16,8 +16,11 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from conftest import encode_token
+from better_auth.tests.helpers import encode_token
 from tasks.models import Task
+
+# Slow: generated requests to every operation.
+pytestmark = pytest.mark.slow
 
 USER = "fuzz-user"
 
@@ -60,7 +63,7 @@ def caller(settings):
 # close a connection left inside one.
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_answers_as_its_schema_says(case, caller):
     if "user_id" in (case.path_parameters or {}):
         case.path_parameters["user_id"] = USER

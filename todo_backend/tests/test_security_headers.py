@@ -63,6 +63,7 @@ def test_500_body_names_no_software_or_version(alice, monkeypatch):
     assert not VERSION_LEAK.search(response.json()["detail"])
 
 
+@pytest.mark.slow
 def test_production_server_header_names_no_version(tmp_path):
     token = jwt.encode({"sub": "u", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256")
     with gunicorn(tmp_path) as base:

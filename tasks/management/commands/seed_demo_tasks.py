@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from better_auth.users import user_id_error
 from tasks.models import Task
 
 BATCH_SIZE = 1000
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeatable data.")
 
     def handle(self, *args, user_id: str, count: int, seed: int | None, **options) -> None:
-        if not user_id.strip() or len(user_id) > 255:
-            raise CommandError("user_id must be 1 to 255 characters.")
+        if problem := user_id_error(user_id):
+            raise CommandError(problem)
         if not 1 <= count <= MAX_COUNT:
             raise CommandError(f"--count must be between 1 and {MAX_COUNT}.")
         rng = random.Random(seed)

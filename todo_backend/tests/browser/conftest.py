@@ -25,11 +25,13 @@ import socket
 import socketserver
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, NoReturn
 
 import pytest
+
+from todo_backend.tests.servers import QuietHTTPServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -334,9 +336,7 @@ class _BlankPageHandler(BaseHTTPRequestHandler):
         pass
 
 
-class _LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _LoopbackServer(QuietHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn), which can hang on a closed network.
         socketserver.TCPServer.server_bind(self)

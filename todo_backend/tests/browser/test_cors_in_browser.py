@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import encode_token
+from better_auth.tests.helpers import encode_token
 from tasks.models import Task
 
 # `next dev` serves on port 3000, and http://localhost:3000 is the default CORS_ALLOWED_ORIGINS.

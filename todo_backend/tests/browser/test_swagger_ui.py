@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import encode_token
+from better_auth.tests.helpers import encode_token
 from tasks.models import Task
 
 

@@ -1,21 +1,42 @@
-"""Fixtures for JWKS mode: key pairs generated here, and a JWKS served by a local HTTP server."""
+"""Helpers for tests that need tokens: shared-secret tokens, and Better Auth's key pairs and
+JWKS as its ``jwt()`` plugin has them."""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.conf import settings
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from tasks.jwks import clear_jwks_caches
+
+def encode_token(
+    sub: Any = "alice",
+    *,
+    key: str | bytes | None = None,
+    algorithm: str = "HS256",
+    expires_in: int = 3600,
+    headers: dict[str, Any] | None = None,
+    omit: tuple[str, ...] = (),
+    **claims: Any,
+) -> str:
+    """A signed JWT with sane defaults (``sub``, ``iat``, ``exp``); ``omit`` drops claims."""
+    now = int(time.time())
+    payload = {"sub": sub, "iat": now, "exp": now + expires_in, **claims}
+    for name in omit:
+        payload.pop(name, None)
+    return jwt.encode(
+        payload,
+        key if key is not None else settings.BETTER_AUTH_SECRET,
+        algorithm=algorithm,
+        headers=headers,
+    )
+
 
 BETTER_AUTH_URL = "http://better-auth.test"
 
@@ -85,7 +106,7 @@ def _b64_json(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
-_GENERATORS = {
+GENERATORS = {
     "EdDSA": lambda: ed25519.Ed25519PrivateKey.generate(),
     "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
     "ES384": lambda: ec.generate_private_key(ec.SECP384R1()),
@@ -93,23 +114,6 @@ _GENERATORS = {
     "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
     "PS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
 }
-
-
-@pytest.fixture(scope="session")
-def make_signing_key():
-    """Generate key pairs once per session (RSA generation is slow); kids stay unique per call."""
-    pool: dict[str, Any] = {}
-    counter = iter(range(1_000_000))
-
-    def make(algorithm: str = "EdDSA", kid: str | None = None, *, fresh: bool = False, publish_alg: bool = True):
-        if fresh or algorithm not in pool:
-            private_key = _GENERATORS[algorithm]()
-            if fresh:
-                return SigningKey(kid or f"kid-{next(counter)}", algorithm, private_key, publish_alg)
-            pool[algorithm] = private_key
-        return SigningKey(kid or f"kid-{next(counter)}", algorithm, pool[algorithm], publish_alg)
-
-    return make
 
 
 @dataclass
@@ -131,61 +135,3 @@ class JWKSServer:
         if self.mode == "huge":
             return b'{"keys": [' + b'{"kid": "x"},' * 100_000 + b'{"kid": "y"}]}'
         return json.dumps({"keys": self.keys}).encode()
-
-
-@pytest.fixture
-def jwks_server():
-    state = JWKSServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            state.requests += 1
-            if state.mode == "slow":
-                time.sleep(state.delay)
-            if state.mode == "error":
-                self.send_response(500)
-                self.end_headers()
-                return
-            body = state.body()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if state.mode == "drip":
-                for byte in body:
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                    time.sleep(state.delay)
-                return
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/auth/jwks"
-    state.stop = lambda: (server.shutdown(), server.server_close())
-    try:
-        yield state
-    finally:
-        if thread.is_alive():
-            server.shutdown()
-            server.server_close()
-
-
-@pytest.fixture
-def jwks_mode(settings, jwks_server):
-    """Settings as a deployment with BETTER_AUTH_URL set has them, pointed at the test JWKS."""
-    settings.BETTER_AUTH_URL = BETTER_AUTH_URL
-    settings.BETTER_AUTH_JWKS_URL = jwks_server.url
-    settings.BETTER_AUTH_JWKS_ISSUER = BETTER_AUTH_URL
-    settings.BETTER_AUTH_JWKS_AUDIENCE = BETTER_AUTH_URL
-    settings.JWKS_CACHE_SECONDS = 300
-    settings.JWKS_MIN_REFRESH_SECONDS = 10
-    settings.JWKS_TIMEOUT_SECONDS = 1
-    clear_jwks_caches()
-    yield jwks_server
-    clear_jwks_caches()
