@@ -5,10 +5,14 @@ typed readers as the Django settings, so a bad value stops start-up naming the v
 """
 
 import multiprocessing
+import sys
+from pathlib import Path
 
-from todo_backend.env import env_int, env_str, log_level
+# The project's own readers, wherever gunicorn (or a tool reading this file) was started from.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from todo_backend.env import env_int, env_str, log_level  # noqa: E402
 
-bind = f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
+bind = f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000, minimum=0, maximum=65535)}"
 
 # Each worker holds its own persistent database connection(s): workers x threads is the number of
 # connections this instance opens (mind Neon's limits; use its pooled URL for many instances).
