@@ -29,7 +29,11 @@ BIG_PREFIX = "bench-big-"  # the one user with 2,000 tasks
 NEW_PREFIX = "bench-new-"  # the owners of the rows the create scenario adds
 DELETE_PREFIX = "bench-del-"  # the owners of the rows the delete scenario consumes
 FILL_PREFIX = "bench-fill-"  # the other users that bring the table to 1,000,000 rows
+HEAVY_PREFIX = "bench-heavy-"  # one user at the task limit, with the longest descriptions
 BIG_USER = BIG_PREFIX + "0001"
+HEAVY_USER = HEAVY_PREFIX + "0001"
+HEAVY_TASKS = 10_000  # MAX_TASKS_PER_USER's default
+HEAVY_DESCRIPTION = "lorem ipsum dolor sit amet " * 370  # ~10,000 characters, the most allowed
 
 DESCRIPTION = "Pick up the parcel at the post office before six, and bring the receipt back home."
 
@@ -163,3 +167,21 @@ def fill_to(conn: psycopg.Connection, total: int) -> int:
             )
         vacuum(conn)
     return max(missing, 0)
+
+
+def seed_heavy_user(conn: psycopg.Connection) -> None:
+    """The heavy user's 10,000 tasks, each with a 10,000-character description that ends in a word
+    of its own (``ref-<n>``), so one search can find a single task among them."""
+    conn.execute("DELETE FROM tasks WHERE user_id = %s", [HEAVY_USER])
+    conn.execute(
+        "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) "
+        "SELECT %s, 'Heavy task ' || t, left(%s, 9980) || ' ref-' || t, false, now(), now() "
+        "FROM generate_series(1, %s) AS t",
+        [HEAVY_USER, HEAVY_DESCRIPTION, HEAVY_TASKS],
+    )
+    vacuum(conn)
+
+
+def remove_heavy_user(conn: psycopg.Connection) -> None:
+    conn.execute("DELETE FROM tasks WHERE user_id = %s", [HEAVY_USER])
+    vacuum(conn)

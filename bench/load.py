@@ -76,9 +76,9 @@ def write_requests(path: Path, groups: list[Group]) -> int:
     return size
 
 
-def run_wrk(wrk: str, spec: LoadSpec, workdir: Path) -> dict:
+def run_wrk(wrk: str, spec: LoadSpec, workdir: Path, name: str = "requests") -> dict:
     """Run wrk once and return the JSON that replay.lua's done() printed."""
-    requests_file = workdir / "requests.tsv"
+    requests_file = workdir / f"{name}.tsv"
     size = write_requests(requests_file, spec.groups)
     cmd = [
         wrk,

@@ -106,6 +106,22 @@ def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def print_background(runs: list[dict[str, Any]]) -> None:
+    """Other users' list while one heavy user works, beside the plain list at the same load."""
+    plain = {r["connections"]: r for r in runs if r["scenario"] == "list" and r["app"] == "ours"}
+    for run in runs:
+        if "background" not in run:
+            continue
+        base = plain.get(run["connections"])
+        heavy = run["background"]
+        versus = f" (plain list: p50 {base['latency_ms']['p50']:.1f} ms, p99 {base['latency_ms']['p99']:.1f} ms)" if base else ""
+        print(
+            f"\n{run['scenario']}: other users' list p50 {run['latency_ms']['p50']:.1f} ms, "
+            f"p99 {run['latency_ms']['p99']:.1f} ms{versus}; the heavy user got {heavy['rps']:,.1f} req/s, "
+            f"p50 {heavy['latency_ms']['p50']:.0f} ms, non-2xx {heavy['non_2xx_by_status'] or 0}"
+        )
+
+
 def print_ratios(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return

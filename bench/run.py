@@ -11,6 +11,7 @@ prints and saves the figures (bench/results/<UTC timestamp>.json).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import platform
@@ -20,7 +21,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,8 +217,9 @@ class Runner:
             rows = db.row_count(self.ctx.conn)
             sampler = server.RssSampler(srv)
             meter = CpuMeter(db.database_name(self.args.database_url))
-            with sampler.running(), meter.measuring():
+            with sampler.running(), meter.measuring(), self.background(srv, scenario) as background:
                 stats = self.drive(srv, groups, connections, threads, self.args.duration)
+        extra = {"background": report.run_record(background[0])} if background else {}
         return report.run_record(
             stats,
             scenario=scenario.name,
@@ -227,7 +231,28 @@ class Runner:
             rss=sampler.summary(),
             other_cpu_percent=meter.other_cpu_percent,
             steal_percent=meter.steal_percent,
+            **extra,
         )
+
+    @contextlib.contextmanager
+    def background(self, srv: server.Server, scenario: Scenario) -> Iterator[list[dict]]:
+        """The scenario's background load on its own wrk, from a second before the measured
+        load until a second after it; yields the list that gets its wrk result."""
+        result: list[dict] = []
+        if scenario.background is None:
+            yield result
+            return
+        connections = scenario.background_connections
+        spec = load.LoadSpec(
+            srv.url, scenario.background(self.ctx), connections, connections, self.args.duration + 2, self.args.timeout
+        )
+        thread = threading.Thread(target=lambda: result.append(load.run_wrk(self.wrk, spec, self.workdir, "background")))
+        thread.start()
+        time.sleep(1)
+        try:
+            yield result
+        finally:
+            thread.join()
 
     def warm_up(
         self, srv: server.Server, groups: list[load.Group], connections: int, threads: int
@@ -337,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     report.print_table(results["runs"])
+    report.print_background(results["runs"])
     report.print_ratios(results["ours_over_floor"])
     elapsed = time.monotonic() - clock
     document = {

@@ -88,6 +88,17 @@ def big_list_groups(ctx: Context) -> list[Group]:
     return [[Request("GET", "/api/tasks", ctx.token(db.BIG_USER))]]
 
 
+def heavy_user_groups(ctx: Context) -> list[Group]:
+    """What one user at the limit does to the others: searches (one that finds a single task, one
+    that matches every description) and full lists of 10,000 long tasks."""
+    token = ctx.token(db.HEAVY_USER)
+    return [
+        [Request("GET", path, token)]
+        for n in range(1, 34)
+        for path in (f"/api/tasks?search=ref-{n}7", "/api/tasks?search=ipsum", "/api/tasks")
+    ]
+
+
 def session(token: str) -> Group:
     """What a frontend does: show the list, add a task, tick it, show the list, delete the task."""
     return [
@@ -141,6 +152,9 @@ class Scenario:
     cleanup: Callable[[Context], None] | None = None  # after the scenario
     # (set-up, counted): the request(s) replayed in-process to count SQL; default: the first group
     replay: Callable[[Context], tuple[Group, Group]] | None = None
+    # Load that runs beside the measured one, on its own connections, and is reported apart.
+    background: Callable[[Context], list[Group]] | None = None
+    background_connections: int = 2
 
     def counted(self, ctx: Context, groups: list[Group]) -> tuple[Group, Group]:
         return self.replay(ctx) if self.replay else ([], groups[0])
@@ -200,6 +214,14 @@ SCENARIOS: list[Scenario] = [
         session_groups,
         sequential=True,
         cleanup=remove_session_leftovers,
+    ),
+    Scenario(
+        "heavy-user",
+        "GET /api/tasks of users with 20 tasks, while one user at the limit searches and lists",
+        list_groups,
+        prepare=lambda ctx: db.seed_heavy_user(ctx.conn),
+        cleanup=lambda ctx: db.remove_heavy_user(ctx.conn),
+        background=heavy_user_groups,
     ),
     Scenario(
         "list-1m",

@@ -141,8 +141,8 @@ def fetch_jwks(url: str, timeout: float) -> Any:
         raise JWKSFetchError(str(exc) or type(exc).__name__) from None
     try:
         return json.loads(b"".join(chunks))
-    except ValueError:
-        raise JWKSFetchError("response is not JSON") from None
+    except (ValueError, RecursionError):
+        raise JWKSFetchError("response is not JSON (or is nested too deeply)") from None
 
 
 def parse_jwks(document: Any) -> dict[str, PublishedKey]:

@@ -99,7 +99,7 @@ def _unverified_header(token: str) -> dict[str, Any]:
     segment = token.partition(".")[0]
     try:
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: JSON nested too deeply
         raise InvalidToken("The access token is malformed.") from None
     if not isinstance(header, dict):
         raise InvalidToken("The access token is malformed.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from todo_backend.text import unstorable_text
+
 # Better Auth's ids are short; the column that stores them (tasks.user_id) holds this many.
 USER_ID_MAX_LENGTH = 255
 
@@ -12,21 +14,15 @@ USER_ID_MAX_LENGTH = 255
 def user_id_error(value: Any) -> str | None:
     """Why ``value`` cannot be a user id, or None when it can.
 
-    A user id is a string of 1 to 255 characters that is not blank and holds no NUL (PostgreSQL
-    cannot store it) and no lone surrogate (it cannot be encoded as UTF-8). Tokens, the token login
-    page and the commands all check it here, so what one accepts the database can store.
+    A user id is a non-blank string of 1 to 255 characters that the database can store (no NUL,
+    no lone surrogate). Tokens, the token login page and the commands all check it here, so what
+    one accepts the database can store.
     """
     if not isinstance(value, str) or not value.strip():
         return "A user id must be a non-blank string."
     if len(value) > USER_ID_MAX_LENGTH:
         return f"A user id has at most {USER_ID_MAX_LENGTH} characters."
-    if "\x00" in value:
-        return "A user id cannot contain NUL characters."
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return "A user id cannot contain lone surrogates."
-    return None
+    return unstorable_text(value)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 
 from tasks.models import TITLE_MAX_LENGTH, Task
 from tasks.sync import InvalidSyncPoint, parse_sync_point
+from todo_backend.text import unstorable_text
 
 ORDERING_FIELDS = ("created_at", "updated_at", "title", "id")
 DEFAULT_ORDERING = "-created_at"
@@ -62,8 +63,8 @@ def query_value(query: QueryDict, name: str) -> str | None:
     given = query.getlist(name)
     if len(given) > 1:
         raise InvalidParameter("Give this parameter at most once.")
-    if given and "\x00" in given[0]:
-        raise InvalidParameter("Null characters are not allowed.")
+    if given and (problem := unstorable_text(given[0])):
+        raise InvalidParameter(problem)
     return given[0] if given else None
 
 

@@ -40,6 +40,9 @@ _VALID_KEY = re.compile(f"{KEY_CHARACTERS}{{1,{MAX_KEY_LENGTH}}}")
 
 @dataclass(frozen=True)
 class Answer:
+    """What a create answers; ``once`` gives it back with ``body`` rendered to the exact bytes it
+    stored, for the first answer and every replay alike."""
+
     status: int
     body: Any
     headers: dict[str, str]
@@ -61,7 +64,8 @@ def keys_valid_since() -> datetime:
 
 
 def fingerprint(body: Any) -> str:
-    """The request body as canonical JSON, hashed: the same task sent twice hashes the same."""
+    """The request body as canonical JSON, hashed: the same task sent twice hashes the same.
+    (The parser has refused lone surrogates, so every body encodes.)"""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -76,15 +80,14 @@ def once(user_id: str, key: str, body: Any, create: Callable[[], Answer]) -> tup
                 # The unique key is claimed first: a duplicate blocks here until this commits.
                 record = IdempotencyKey.objects.create(user_id=user_id, key=key, fingerprint=request_print)
                 reserved = True
-                answer = create()
-                record.response_status, record.response_body, record.response_headers = (
+                created = create()
+                answer = Answer(created.status, ORJSONRenderer().render(created.body), created.headers)
+                record.response_status, record.response_content, record.response_headers = (
                     answer.status,
-                    # As the client received it (timestamps as the renderer writes them), so a
-                    # replay renders the same bytes.
-                    json.loads(ORJSONRenderer().render(answer.body)),
+                    answer.body,
                     answer.headers,
                 )
-                record.save(update_fields=["response_status", "response_body", "response_headers"])
+                record.save(update_fields=["response_status", "response_content", "response_headers"])
             return answer, False
         except IntegrityError:
             if reserved:
@@ -97,5 +100,5 @@ def once(user_id: str, key: str, body: Any, create: Callable[[], Answer]) -> tup
             continue
         if stored.fingerprint != request_print:
             raise IdempotencyKeyReused()
-        return Answer(stored.response_status, stored.response_body, stored.response_headers), True
+        return Answer(stored.response_status, bytes(stored.response_content), stored.response_headers), True
     raise IdempotencyKeyReused("This Idempotency-Key is being replaced; retry.")

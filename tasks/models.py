@@ -109,7 +109,9 @@ class IdempotencyKey(models.Model):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body, canonical JSON")
     # Filled in the transaction that claims the key, so a committed record always has its answer.
     response_status = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(default=dict)
+    # The exact bytes the first answer sent: a replay is that answer to the byte (jsonb would
+    # reorder its keys).
+    response_content = models.BinaryField(default=b"")
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -23,8 +23,11 @@ from tasks.filters import ListParams
 from tasks.models import Task, is_task_id
 from tasks.queries import fetch_all
 from tasks.sync import InvalidSyncPoint, parse_sync_point
+from todo_backend.text import unstorable_text
 
 CURSOR_PARAM = "cursor"
+# A cursor of ours is a few hundred characters (a 255-character title at most, escaped).
+MAX_CURSOR_LENGTH = 4096
 _INVALID_CURSOR = {CURSOR_PARAM: ["This cursor is not valid for this list."]}
 
 
@@ -57,10 +60,12 @@ def encode_cursor(ordering: str, task: dict[str, Any]) -> str:
 
 
 def _decode_cursor(ordering: str, cursor: str) -> tuple[Any, int]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise ValidationError(_INVALID_CURSOR)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise ValidationError(_INVALID_CURSOR) from None
     if not (isinstance(decoded, list) and len(decoded) == 3 and decoded[0] == ordering):
         raise ValidationError(_INVALID_CURSOR)
@@ -76,7 +81,7 @@ def _decode_cursor(ordering: str, cursor: str) -> tuple[Any, int]:
         if value is None:
             raise ValidationError(_INVALID_CURSOR)
     elif field == "title":
-        if not isinstance(value, str) or "\x00" in value:
+        if not isinstance(value, str) or unstorable_text(value):
             raise ValidationError(_INVALID_CURSOR)
     return value, task_id
 

@@ -43,10 +43,6 @@ def owned_tasks(user_id: str, *, deleted: bool = False) -> QuerySet[Task]:
     return Task.objects.filter(user_id=user_id).filter(deleted_at__isnull=not deleted)
 
 
-def task_row(task: Task) -> dict[str, Any]:
-    return {name: getattr(task, name) for name in ROW_FIELDS}
-
-
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """The task as the API shows it: the row without its version."""
     return {name: row[name] for name in TASK_FIELDS}
@@ -54,6 +50,40 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 
 def fetch_all(queryset: QuerySet[Task]) -> list[dict[str, Any]]:
     return list(queryset.values(*ROW_FIELDS))
+
+
+def create_task(user_id: str, fields: dict[str, Any], *, limit: int) -> dict[str, Any] | None:
+    """``INSERT`` a task of ``user_id`` unless they already have ``limit`` live tasks, in one
+    statement (``INSERT ... SELECT ... WHERE <count> < limit RETURNING <row>``): the new row, or
+    None at the limit. Concurrent creates may each see the count below it, so a burst can overshoot
+    by a few: the limit guards against abuse, it is no ledger. The counting stops at ``limit``.
+    """
+    now = timezone.now()  # one reading: a new task's updated_at is its created_at exactly
+    values = {
+        "user_id": user_id,
+        "title": fields["title"],
+        "description": fields.get("description"),
+        "completed": fields.get("completed", False),
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    using = router.db_for_write(Task)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = [Task._meta.get_field(name) for name in values]
+    live_sql, live_params = owned_tasks(user_id).values("id")[:limit].query.get_compiler(using).as_sql()
+    returning = ", ".join(quote(Task._meta.get_field(name).column) for name in ROW_FIELDS)
+    sql = (
+        f"INSERT INTO {quote(Task._meta.db_table)} ({', '.join(quote(field.column) for field in columns)}) "
+        f"SELECT {', '.join(['%s'] * len(columns))} "
+        f"WHERE (SELECT COUNT(*) FROM ({live_sql}) {quote('live')}) < %s RETURNING {returning}"
+    )
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(columns, values.values())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *live_params, limit])
+        row = cursor.fetchone()
+    return None if row is None else _row_decoder(connection)(row)
 
 
 def update_returning(queryset: QuerySet[Task], **values: Any) -> dict[str, Any] | None:

@@ -78,6 +78,7 @@ NOT_MODIFIED = OpenApiResponse(description="Not modified: the `If-None-Match` ET
 NOT_FOUND = error_response("`RESOURCE_NOT_FOUND`: no such task for this user (another user's task included).")
 PRECONDITION_FAILED = error_response("`PRECONDITION_FAILED`: the task changed since the `If-Match` ETag; nothing was written.")
 SYNC_EXPIRED = error_response("`SYNC_EXPIRED`: older than deleted tasks are kept; fetch the whole list again.")
+TASK_LIMIT = error_response("`TASK_LIMIT_REACHED`: the user already has `MAX_TASKS_PER_USER` tasks; nothing was stored.")
 PATH_USER_IS_NOT_CALLER = error_response("`FORBIDDEN`: the path's user id is not the token's user.")
 CREATE_REFUSED = error_response(
     "`VALIDATION_ERROR` (see `errors`), or `IDEMPOTENCY_KEY_REUSED`: the key came with another body.",
@@ -125,7 +126,7 @@ def _action_schemas(path_family: bool) -> dict[str, dict[str, Any]]:
                 response_header(idempotency.REPLAYED_HEADER, "`true` when this is the stored answer to an earlier "
                                 "request with the same Idempotency-Key.", 201),
             ],
-            "responses": responses({201: TaskSerializer, 422: CREATE_REFUSED}, takes_body=True),
+            "responses": responses({201: TaskSerializer, 409: TASK_LIMIT, 422: CREATE_REFUSED}, takes_body=True),
         },
         "retrieve": {
             "summary": "Get a task",

@@ -4,7 +4,9 @@ import re
 from datetime import datetime
 from typing import NoReturn
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import status, viewsets
@@ -23,7 +25,7 @@ from tasks.permissions import PathUserIsCaller
 from tasks.schema import task_api_schema
 from tasks.serializers import CompleteSerializer, TaskSerializer
 from tasks.sync import InvalidSyncPoint, parse_sync_point, sync_token, tombstones_kept_since
-from todo_backend.exceptions import PreconditionFailed, SyncExpired
+from todo_backend.exceptions import PreconditionFailed, SyncExpired, TaskLimitReached
 from todo_backend.lifecycle import FreeResponseOnClose
 from todo_backend.throttling import ThrottleRefusedCredentials
 
@@ -51,6 +53,11 @@ class TaskViewSet(ThrottleRefusedCredentials, FreeResponseOnClose, viewsets.Gene
     # Any path segment reaches the view, so "abc" or an out-of-range id is a 404 from task_queryset
     # after authentication, like every other id that is not the caller's.
     lookup_value_regex = r"[^/]+"
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        # What ``Allow`` lists: OPTIONS is answered 405 (above), so it is not one of them.
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
 
     def get_queryset(self) -> QuerySet[Task]:
         """The caller's tasks: the live ones, or, for ``tasks/deleted``, their tombstones."""
@@ -127,23 +134,25 @@ class TaskViewSet(ThrottleRefusedCredentials, FreeResponseOnClose, viewsets.Gene
 
     # --- writes -----------------------------------------------------------------------------------
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request, *args, **kwargs) -> HttpResponse:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
 
         def create_task() -> idempotency.Answer:
-            task = Task.objects.create(user_id=request.user.id, **body.validated_data)
-            row = queries.task_row(task)
-            headers = {"Location": self._task_url(task.pk), "ETag": task_etag(row)}
+            row = queries.create_task(request.user.id, body.validated_data, limit=settings.MAX_TASKS_PER_USER)
+            if row is None:
+                raise TaskLimitReached()
+            headers = {"Location": self._task_url(row["id"]), "ETag": task_etag(row)}
             return idempotency.Answer(status.HTTP_201_CREATED, queries.public(row), headers)
 
         key = idempotency.key_of(request)
         if key is None:
-            answer, replayed = create_task(), False
-        else:
-            answer, replayed = idempotency.once(request.user.id, key, request.data, create_task)
+            answer = create_task()
+            return Response(answer.body, status=answer.status, headers=answer.headers)
+        # A replay is the stored answer, byte for byte (and so is the first answer).
+        answer, replayed = idempotency.once(request.user.id, key, request.data, create_task)
         headers = {**answer.headers, **({idempotency.REPLAYED_HEADER: "true"} if replayed else {})}
-        return Response(answer.body, status=answer.status, headers=headers)
+        return HttpResponse(answer.body, status=answer.status, content_type="application/json", headers=headers)
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         """PUT needs a title; with both PUT and PATCH an omitted field keeps its value."""

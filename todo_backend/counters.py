@@ -9,7 +9,9 @@ workers counting at once never lose a request:
   caller that is reused window after window, with expired rows removed now and then;
 - ``MemoryCounters``: this process alone, for the test suite (``RATE_LIMIT_COUNTERS = "memory"``).
 
-A store that cannot be reached raises ``CountersUnavailable``; the throttles then fail open.
+A store that cannot be reached raises ``CountersUnavailable``; the throttles then fail open. After
+Redis failed to answer, it is not asked again for ``RedisCounters.BACKOFF_SECONDS``: a hung Redis
+costs each worker one slow request per back-off, not a timeout on every request.
 """
 
 from __future__ import annotations
@@ -42,22 +44,37 @@ return count
 
 class RedisCounters:
     """One Redis client (thread-safe; a forked process makes its own connections). A connection
-    Redis closed while idle is retried once on a new one; a timeout is never retried, so a silent
-    Redis costs one ``socket_timeout`` per request."""
+    Redis closed while idle is retried once on a new one; a timeout is never retried."""
+
+    BACKOFF_SECONDS = 5.0
 
     def __init__(self, url: str) -> None:
-        client = redis.Redis.from_url(
+        self._client = redis.Redis.from_url(
             url,
             **settings.REDIS_OPTIONS,
             retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
-        self._increment = client.register_script(_INCREMENT)
+        self._increment = self._client.register_script(_INCREMENT)
+        self._failed_until = 0.0
 
     def increment(self, key: str, window: int, period: int) -> int:
         """Count one request of ``key`` in ``window``, the window-th ``period`` seconds since 1970."""
+        return int(self._ask(self._increment, keys=[f"throttle:{key}:{window}"], args=[period + 1]))
+
+    def available(self) -> bool:
+        """Whether Redis answers now (for ``/api/health``); a failure starts a back-off too."""
         try:
-            return int(self._increment(keys=[f"throttle:{key}:{window}"], args=[period + 1]))
+            return bool(self._ask(self._client.ping))
+        except CountersUnavailable:
+            return False
+
+    def _ask(self, command, *args, **kwargs):
+        if time.monotonic() < self._failed_until:
+            raise CountersUnavailable("Redis failed a moment ago; not asked again yet")
+        try:
+            return command(*args, **kwargs)
         except RedisError as exc:
+            self._failed_until = time.monotonic() + self.BACKOFF_SECONDS
             raise CountersUnavailable(str(exc)) from exc
 
 
@@ -93,6 +110,9 @@ class DatabaseCounters:
             raise CountersUnavailable(str(exc)) from exc
         return count
 
+    def available(self) -> bool:
+        return True  # as available as the database, which /api/health checks itself
+
 
 class MemoryCounters:
     """This process's own counts: not shared, so only for the test suite."""
@@ -105,6 +125,9 @@ class MemoryCounters:
         with self._lock:
             count = self._counts[key, window] = self._counts.get((key, window), 0) + 1
         return count
+
+    def available(self) -> bool:
+        return True
 
     def clear(self) -> None:
         with self._lock:

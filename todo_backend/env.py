@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +62,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, schemes: tuple[str, ...], default: str = "") -> str:
+    """A URL whose scheme is one of ``schemes`` (with a host, for web and Redis URLs), or "" when
+    unset. The error names the scheme only: URLs carry passwords."""
+    value = env_str(name, default)
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    needs_host = parts.scheme.lower() in ("http", "https", "redis", "rediss")
+    if parts.scheme.lower() not in schemes or (needs_host and not parts.hostname):
+        given = f"a {parts.scheme}:// URL" if parts.scheme else "no URL"
+        raise ImproperlyConfigured(f"{name} must be a {', '.join(f'{s}://' for s in schemes)} URL (got {given}).")
+    return value
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -40,6 +41,11 @@ _ERROR_CODES: list[tuple[type[exceptions.APIException], ErrorCode]] = [
 ]
 
 DATABASE_RETRY_AFTER = 5
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
+WRITE_MAY_HAVE_APPLIED = (
+    "The database connection was lost; this write may have been applied. Retry a create with the "
+    "same Idempotency-Key, and a completion with an explicit {\"completed\": ...}, not a toggle."
+)
 INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged under this request_id."
 
 
@@ -53,7 +59,7 @@ def internal_error_body() -> dict[str, Any]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    api_exc = _as_api_exception(exc)
+    api_exc = _as_api_exception(exc, getattr(context.get("request"), "method", "GET"))
     if api_exc is None:
         request = context.get("request")
         logger.error(
@@ -90,15 +96,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     )
 
 
-def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+def _as_api_exception(exc: Exception, method: str) -> exceptions.APIException | None:
     if isinstance(exc, exceptions.APIException):
         return exc
+    if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        # DB_STATEMENT_TIMEOUT_MS: PostgreSQL stopped the statement, and nothing of it was applied.
+        logger.warning("Statement timeout on %s: %s", method, exc)
+        return ServiceUnavailable("The request took too long and was stopped; retry shortly.", wait=DATABASE_RETRY_AFTER)
     if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database is unreachable, restarting or dropped the connection: the request did not
-        # happen (autocommit: a write either committed before answering or not at all). Django
-        # discards the broken connection at the end of the request, and the next one reconnects.
+        # The database is unreachable, restarting or dropped the connection. Django discards the
+        # broken connection at the end of the request, and the next one reconnects. A connection
+        # lost after the statement was sent but before its answer came (a pooler restart, a
+        # suspended Neon compute) may have applied a write: the answer must not say otherwise.
         logger.warning("Database unavailable: %s", exc)
-        return ServiceUnavailable("The database is unavailable; retry shortly.", wait=DATABASE_RETRY_AFTER)
+        if method in SAFE_METHODS:
+            return ServiceUnavailable("The database is unavailable; retry shortly.", wait=DATABASE_RETRY_AFTER)
+        return ServiceUnavailable(WRITE_MAY_HAVE_APPLIED, wait=DATABASE_RETRY_AFTER)
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -19,9 +19,11 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    LENGTH_REQUIRED = "LENGTH_REQUIRED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    TASK_LIMIT_REACHED = "TASK_LIMIT_REACHED"
     SYNC_EXPIRED = "SYNC_EXPIRED"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
@@ -84,3 +86,11 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_detail = "This Idempotency-Key was used with a different request body."
     # Like every 422, the body names what was wrong under ``errors``.
     field = "Idempotency-Key"
+
+
+class TaskLimitReached(exceptions.APIException):
+    """The caller already has ``MAX_TASKS_PER_USER`` tasks: a guard against abuse."""
+
+    status_code = status.HTTP_409_CONFLICT
+    error_code = ErrorCode.TASK_LIMIT_REACHED
+    default_detail = "You have reached the maximum number of tasks; delete some to create more."

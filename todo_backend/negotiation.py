@@ -1,4 +1,4 @@
-"""Content negotiation that never answers 406."""
+"""Content negotiation: exactly the media types the API reads, and never a 406."""
 
 from __future__ import annotations
 
@@ -23,3 +23,12 @@ class JSONFallbackNegotiation(DefaultContentNegotiation):
             return super().select_renderer(request, renderers, format_suffix)
         except (NotAcceptable, Http404):
             return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        """The parser of the body's media type itself: ``*/*`` or ``application/*`` are no JSON.
+
+        DRF's own choice lets a wildcard in ``Content-Type`` match any parser; parameters such
+        as ``charset`` are still allowed (the parser decides what it accepts of them).
+        """
+        media_type = (request.content_type or "").partition(";")[0].strip().lower()
+        return next((parser for parser in parsers if parser.media_type == media_type), None)

@@ -42,13 +42,17 @@ AUTHENTICATED_ERRORS = {
     401: error_response("`AUTHENTICATION_REQUIRED`, `INVALID_TOKEN` or `TOKEN_EXPIRED`."),
     429: error_response("`RATE_LIMITED`: too many requests; retry after `Retry-After` seconds."),
     500: error_response("`INTERNAL_ERROR`: logged under `request_id`."),
-    503: error_response("`SERVICE_UNAVAILABLE`: a dependency is unreachable; retry after `Retry-After` seconds."),
+    503: error_response(
+        "`SERVICE_UNAVAILABLE`: a dependency is unreachable, or a statement took too long; retry after "
+        "`Retry-After` seconds. For a write, the detail says whether it may have been applied."
+    ),
 }
 # What any request with a JSON body can be answered, before the view sees it.
 BODY_ERRORS = {
     400: error_response("`MALFORMED_REQUEST`: the body is not valid JSON."),
+    411: error_response("`LENGTH_REQUIRED`: a chunked body, to a server that cannot read one."),
     413: error_response(f"`PAYLOAD_TOO_LARGE`: the body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."),
-    415: error_response("`UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json`."),
+    415: error_response("`UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json` (wildcards are not)."),
 }
 VALIDATION_ERROR = error_response("`VALIDATION_ERROR`: see `errors`.", ValidationErrorSerializer)
 

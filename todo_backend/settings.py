@@ -15,7 +15,7 @@ from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from todo_backend import __version__ as API_VERSION
-from todo_backend.env import env_bool, env_choice, env_int, env_list, env_str, load_env_file, log_level
+from todo_backend.env import env_bool, env_choice, env_int, env_list, env_str, env_url, load_env_file, log_level
 from todo_backend.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,13 +31,16 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 DEVELOPMENT_BETTER_AUTH_SECRET = "development-only-better-auth-secret-never-use-in-production"
 MIN_BETTER_AUTH_SECRET_BYTES = 32
+# Values anyone can read in this project (the development defaults, .env.example's placeholders):
+# with one of them, anyone could sign tokens for any user.
+PUBLISHED_SECRET_PREFIXES = ("django-insecure-", "development-only-", "change-me")
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 BETTER_AUTH_SECRET = env_str("BETTER_AUTH_SECRET")
 
 # --- Better Auth JWKS mode (see better_auth/jwks.py) ----------------------------------------------------
-BETTER_AUTH_URL = env_str("BETTER_AUTH_URL").rstrip("/")
-BETTER_AUTH_JWKS_URL = env_str("BETTER_AUTH_JWKS_URL") or (
+BETTER_AUTH_URL = env_url("BETTER_AUTH_URL", ("http", "https")).rstrip("/")
+BETTER_AUTH_JWKS_URL = env_url("BETTER_AUTH_JWKS_URL", ("http", "https")) or (
     f"{BETTER_AUTH_URL}/api/auth/jwks" if BETTER_AUTH_URL else ""
 )
 
@@ -55,6 +58,12 @@ if DEBUG:
             f"{', '.join(_defaults_used)}. Never run like this in production. ***\n\n"
         )
 else:
+    for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("BETTER_AUTH_SECRET", BETTER_AUTH_SECRET)):
+        if _value.startswith(PUBLISHED_SECRET_PREFIXES):
+            raise ImproperlyConfigured(
+                f"{_name} is a published example value: anyone could use it. "
+                "Set a random one (`openssl rand -base64 48`)."
+            )
     if not SECRET_KEY:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random string "
@@ -117,7 +126,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Validates the Host header against ALLOWED_HOSTS on every request.
     "django.middleware.common.CommonMiddleware",
-    "todo_backend.middleware.UntypedBodyMiddleware",
+    "todo_backend.middleware.BodyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 BROWSABLE_API_MIDDLEWARE = [
@@ -147,7 +156,7 @@ TEMPLATES = [
 _default_database_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 try:
     _database = dj_database_url.parse(
-        env_str("DATABASE_URL") or _default_database_url,
+        env_url("DATABASE_URL", ("postgres", "postgresql", "pgsql", "sqlite"), _default_database_url),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
@@ -175,7 +184,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Rate-limit counters, shared by every worker and instance (todo_backend/counters.py) -----------
 # Redis when REDIS_URL is set (one round trip per counted request); otherwise a table in the
 # database (created by a migration), never a per-process memory cache.
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
 RATE_LIMIT_COUNTERS = "redis" if REDIS_URL else "database"
 # A Redis that stops answering must not hold requests for long: counting then fails open.
 REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
@@ -190,6 +199,12 @@ for _name, _rate in (("THROTTLE_RATE_USER", THROTTLE_RATE_USER), ("THROTTLE_RATE
         raise ImproperlyConfigured(f"{_name}: {exc}") from None
 # How many proxies in front of the app append to X-Forwarded-For (0: ignore the header).
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=10)
+
+# --- One user's share (tasks/queries.py, todo_backend/postgresql) ---------------------------------
+# A create past this many live tasks is 409 TASK_LIMIT_REACHED.
+MAX_TASKS_PER_USER = env_int("MAX_TASKS_PER_USER", 10_000, minimum=1)
+# PostgreSQL stops a statement of the server's that runs longer (503, retry); 0: no limit.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5_000, minimum=0)
 
 # --- Safe retries and incremental sync (tasks/idempotency.py, tasks/sync.py) ----------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
@@ -267,6 +282,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/health's status and rate_limits share their choices.
+    "ENUM_NAME_OVERRIDES": {"AvailabilityEnum": ["ok", "unavailable"]},
     # The contract is JSON whatever the browsable API adds for its HTML forms.
     "PARSER_WHITELIST": ["todo_backend.parsers.StrictJSONParser"],
     "RENDERER_WHITELIST": ["todo_backend.renderers.ORJSONRenderer"],
@@ -316,7 +333,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "todo_backend.request_log.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "todo_backend.request_log.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "todo_backend.request_log.JSONFormatter"},
     },
     "handlers": {

@@ -3,12 +3,16 @@ database is exactly as it was."""
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tasks.models import Task
+from better_auth.tests.helpers import sign_raw
+from tasks.models import IdempotencyKey, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +32,22 @@ class Hostile:
 
 def nested(depth: int) -> bytes:
     return b'{"title": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def signed_payload(claims: str) -> dict[str, str]:
+    """A token signed with the real secret, whose payload holds ``claims`` as written."""
+    return bearer(sign_raw('{"alg":"HS256","typ":"JWT"}', f'{{"exp":{int(time.time()) + 600},{claims}}}'))
+
+
+DEPTH = 2_500  # past Python's recursion limit, within every length limit
 
 
 CORPUS = {
@@ -72,10 +92,32 @@ CORPUS = {
     "json-lookalike-type": Hostile("POST", "/api/tasks", 415, "UNSUPPORTED_MEDIA_TYPE", b'{"title": "a"}', "application/json-patch+json"),
     "no-content-type": Hostile("PATCH", "/api/tasks/{id}/complete", 415, "UNSUPPORTED_MEDIA_TYPE", b'{"completed": false}', ""),
     "chunked-without-length": Hostile(
-        "POST", "/api/tasks", 422, "VALIDATION_ERROR", b'{"title": "smuggled"}',
+        "POST", "/api/tasks", 411, "LENGTH_REQUIRED", b'{"title": "smuggled"}',
         headers={"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""},
     ),
-    "garbage-content-length": Hostile("POST", "/api/tasks", 422, "VALIDATION_ERROR", b'{"title": "a"}', headers={"CONTENT_LENGTH": "abc"}),
+    "chunked-toggle-that-would-read-as-empty": Hostile(
+        "PATCH", "/api/tasks/{id}/complete", 411, "LENGTH_REQUIRED", b'{"completed": false}',
+        headers={"HTTP_TRANSFER_ENCODING": "gzip, chunked", "CONTENT_LENGTH": ""},
+    ),
+    "garbage-content-length": Hostile("POST", "/api/tasks", 400, "MALFORMED_REQUEST", b'{"title": "a"}', headers={"CONTENT_LENGTH": "abc"}),
+    "wildcard-content-type": Hostile("POST", "/api/tasks", 415, "UNSUPPORTED_MEDIA_TYPE", b'{"title": "a"}', "*/*"),
+    "application-wildcard-content-type": Hostile("PATCH", "/api/tasks/{id}", 415, "UNSUPPORTED_MEDIA_TYPE", b'{"title": "a"}', "application/*"),
+    # hostile bytes wherever client input is decoded
+    "lone-surrogate-in-an-ignored-field-with-a-key": Hostile(
+        "POST", "/api/tasks", 422, "VALIDATION_ERROR", b'{"title": "a", "note": "\\udc00"}', headers={"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    ),
+    "lone-surrogate-in-a-key": Hostile("POST", "/api/tasks", 422, "VALIDATION_ERROR", b'{"title": "a", "\\ud800x": 1}'),
+    "lone-surrogate-deep-in-a-value": Hostile("PUT", "/api/tasks/{id}", 422, "VALIDATION_ERROR", b'{"title": "a", "x": [{"y": "\\udbff"}]}'),
+    "nested-token-header": Hostile("GET", "/api/tasks", 401, "INVALID_TOKEN", headers=bearer(b64("[" * DEPTH + "]" * DEPTH) + ".e30.c2ln")),
+    "nested-signed-payload": Hostile("GET", "/api/tasks", 401, "INVALID_TOKEN", headers=signed_payload('"sub":"alice","x":' + "[" * DEPTH + "]" * DEPTH)),
+    "lone-surrogate-signed-sub": Hostile("POST", "/api/tasks", 401, "INVALID_TOKEN", b'{"title": "a"}', headers=signed_payload('"sub":"\\udc00"')),
+    "nested-cursor": Hostile("GET", "/api/tasks?limit=1&cursor=" + b64("[" * DEPTH + "]" * DEPTH), 422, "VALIDATION_ERROR"),
+    "lone-surrogate-cursor": Hostile("GET", "/api/tasks?ordering=title&limit=1&cursor=" + b64('["title","\\udc00",1]'), 422, "VALIDATION_ERROR"),
+    "oversized-cursor": Hostile("GET", "/api/tasks?limit=1&cursor=" + "A" * 20_000, 422, "VALIDATION_ERROR"),
+    "huge-number-cursor": Hostile("GET", "/api/tasks?ordering=id&limit=1&cursor=" + b64('["id",1,1' + "0" * 5000 + "]"), 422, "VALIDATION_ERROR"),
+    "sync-token-of-binary": Hostile("GET", "/api/tasks?updated_since=st1_" + base64.urlsafe_b64encode(b"\xff\xfe").decode(), 422, "VALIDATION_ERROR"),
+    "sync-token-of-a-lone-surrogate-escape": Hostile("GET", "/api/tasks/deleted?since=st1_" + b64("\\udc00"), 422, "VALIDATION_ERROR"),
+    "if-match-of-thousands-of-tags": Hostile("DELETE", "/api/tasks/{id}", 412, "PRECONDITION_FAILED", headers={"HTTP_IF_MATCH": ", ".join(['"1.1"'] * 5000)}),
     "negative-content-length": Hostile("POST", "/api/tasks", 400, "MALFORMED_REQUEST", b'{"title": "a"}', headers={"CONTENT_LENGTH": "-5"}),
     # routing and ownership
     "unknown-method": Hostile("PURGE", "/api/tasks", 405, "METHOD_NOT_ALLOWED"),
@@ -88,7 +130,8 @@ CORPUS = {
 
 
 def snapshot() -> list[tuple]:
-    return list(Task.objects.order_by("id").values_list("id", "user_id", "title", "description", "completed", "updated_at"))
+    tasks = Task.objects.order_by("id").values_list("id", "user_id", "title", "description", "completed", "updated_at")
+    return [*tasks, *IdempotencyKey.objects.values_list("user_id", "key")]
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
@@ -122,3 +165,8 @@ def test_well_formed_requests_of_the_same_client_pass(client_for, make_task):
     client = client_for("alice")
     assert client.patch(f"/api/tasks/{task.id}/complete", {"completed": False}, format="json").status_code == 200
     assert client.generic("POST", "/api/tasks", b'{"title": "fine"}', content_type=JSON).status_code == 201
+    response = client.generic(
+        "POST", "/api/tasks", b'{"title": "\\ud83d\\ude00 paired"}', content_type="application/json; charset=utf-8",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert (response.status_code, response.json()["title"]) == (201, "\U0001f600 paired")

@@ -127,3 +127,20 @@ def test_key_is_ignored_on_other_methods(alice, routes, make_task):
         assert alice.patch(routes.complete(task.id), HTTP_IDEMPOTENCY_KEY="k").status_code == 200
     task.refresh_from_db()
     assert task.completed is False  # toggled twice: the key did not replay the first answer
+
+
+def test_a_replay_is_the_first_answer_byte_for_byte(alice, routes):
+    first = create(alice, routes, "key-bytes", {"title": "Zebra", "description": "and an aardvark", "completed": True})
+    replay = create(alice, routes, "key-bytes", {"title": "Zebra", "description": "and an aardvark", "completed": True})
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.content == first.content
+    assert list(replay.json()) == ["id", "user_id", "title", "description", "completed", "created_at", "updated_at"]
+
+
+def test_a_replay_is_not_a_new_task_at_the_task_limit(alice, routes, settings):
+    settings.MAX_TASKS_PER_USER = 1
+    first = create(alice, routes, "only-one")
+    assert create(alice, routes, "only-one").content == first.content
+    refused = create(alice, routes, "a-second-one")
+    assert (refused.status_code, refused.json()["error_code"]) == (409, "TASK_LIMIT_REACHED")
+    assert not IdempotencyKey.objects.filter(key="a-second-one").exists()

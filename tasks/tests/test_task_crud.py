@@ -225,3 +225,45 @@ def test_deleted_task_is_404_afterwards(alice, routes, make_task):
     alice.delete(routes.detail(task.id))
     assert alice.get(routes.detail(task.id)).status_code == 404
     assert alice.delete(routes.detail(task.id)).status_code == 404
+
+
+# --- one user's share ---------------------------------------------------------------------------
+
+
+def test_a_create_past_the_task_limit_is_409_and_stores_nothing(alice, routes, settings, make_task):
+    settings.MAX_TASKS_PER_USER = 2
+    make_task("alice", "one")
+    make_task("alice", "two")
+    make_task("bob", "other users do not count")
+    response = alice.post(routes.list(), {"title": "three"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "TASK_LIMIT_REACHED"
+    assert Task.objects.filter(user_id="alice").count() == 2
+
+
+def test_deleted_tasks_free_their_place_under_the_limit(alice, routes, settings, make_task):
+    settings.MAX_TASKS_PER_USER = 1
+    task = make_task("alice", "one")
+    assert alice.delete(routes.detail(task.id)).status_code == 204
+    assert alice.post(routes.list(), {"title": "two"}, format="json").status_code == 201
+
+
+def test_a_create_under_the_limit_is_still_one_statement(alice, routes, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert alice.post(routes.list(), {"title": "one statement"}, format="json").status_code == 201
+
+
+# --- methods served -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/tasks", "/api/tasks/1", "/api/tasks/1/complete", "/api/alice/tasks/deleted"])
+def test_allow_lists_only_the_methods_served(alice, make_task, path):
+    make_task("alice", "t")
+    response = alice.generic("OPTIONS", path)
+    assert response.status_code == 405
+    assert response.json()["error_code"] == "METHOD_NOT_ALLOWED"
+    allowed = [method.strip() for method in response["Allow"].split(",")]
+    assert "OPTIONS" not in allowed
+    assert len(allowed) == len(set(allowed))
+    for method in allowed:
+        assert alice.generic(method, path).status_code != 405, method

@@ -66,3 +66,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._last_used = now
         if self.connection is not None and recently_used:
             self.health_check_done = True  # in use a moment ago: no ping needed
+
+
+def limit_statement_time(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created`` receiver that ``todo_backend.wsgi`` connects: PostgreSQL stops any
+    statement of the server's running longer than ``DB_STATEMENT_TIMEOUT_MS`` (answered 503), so
+    one heavy request cannot hold a connection and a worker for long. Migrations and management
+    commands connect without it: an index build may rightly take minutes.
+
+    Through a transaction-mode pooler a session ``SET`` may land on another server connection;
+    there, set it on the role too (README, Deploying).
+    """
+    if connection.vendor == "postgresql" and settings.DB_STATEMENT_TIMEOUT_MS:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(settings.DB_STATEMENT_TIMEOUT_MS)}")

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -15,9 +16,8 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 from django.conf import settings
 
@@ -124,9 +124,11 @@ def _wait_until_healthy(base: str, process: subprocess.Popen, log: Path) -> None
         time.sleep(0.2)
 
 
-def call(url: str, *, method: str = "GET", token: str | None = None, body: dict | None = None) -> tuple[int, object]:
+def call(
+    url: str, *, method: str = "GET", token: str | None = None, body: dict | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, object]:
     """A JSON request; returns (status, decoded body)."""
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None, headers=headers or {})
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     if body:
@@ -167,3 +169,90 @@ class Browser:
     def login_by_minting(self, user_id: str) -> tuple[int, str, str]:
         self.open("/api-auth/login/?next=/api/tasks")
         return self.post_form("/api-auth/login/", {"mint": "", "user_id": user_id, "next": "/api/tasks"})
+
+
+class SilentRedis:
+    """A "Redis" that takes connections (the kernel completes the handshake) and never replies;
+    it counts the bytes clients send it, so a test can tell whether it was asked at all."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}/0"
+        self.received = 0
+        self._clients: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            self._clients.append(client)
+            threading.Thread(target=self._drain, args=(client,), daemon=True).start()
+
+    def _drain(self, client: socket.socket) -> None:
+        while chunk := client.recv(4096):
+            self.received += len(chunk)
+
+    def close(self) -> None:
+        self.server.close()
+        for client in self._clients:
+            client.close()
+
+
+class DroppingProxy:
+    """A TCP proxy to PostgreSQL. Once told ``drop_after(marker)``, it forwards the next client
+    message holding ``marker`` to the server, lets the server run it, and then closes both
+    connections without passing the answer on: the statement ran, and the app never heard. As a
+    restarted pooler or a suspended Neon compute does it."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.dropped = False
+        self._marker: bytes | None = None
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def drop_after(self, marker: bytes) -> None:
+        self._marker = marker
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            muted = threading.Event()
+            threading.Thread(target=self._forward_requests, args=(client, upstream, muted), daemon=True).start()
+            threading.Thread(target=self._forward_answers, args=(upstream, client, muted), daemon=True).start()
+
+    def _forward_requests(self, client: socket.socket, upstream: socket.socket, muted: threading.Event) -> None:
+        try:
+            while data := client.recv(65536):
+                if self._marker is not None and self._marker in data:
+                    self._marker = None
+                    muted.set()
+                    upstream.sendall(data)
+                    time.sleep(0.5)  # the server runs (and commits) it
+                    self.dropped = True
+                    break
+                upstream.sendall(data)
+        except OSError:
+            pass
+        for sock in (client, upstream):
+            sock.close()
+
+    @staticmethod
+    def _forward_answers(upstream: socket.socket, client: socket.socket, muted: threading.Event) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if not muted.is_set():
+                    client.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.server.close()

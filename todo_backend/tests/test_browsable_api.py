@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from better_auth.tests.helpers import encode_token
@@ -39,3 +41,14 @@ def test_html_form_creates_a_task_for_the_logged_in_user(dev_server):
 def test_bearer_header_still_gets_json_in_development(dev_server):
     status, body = call(f"{dev_server}/api/tasks", token=encode_token("json-user", key=SECRET))
     assert (status, body) == (200, [])
+
+
+@pytest.mark.slow
+def test_the_browsable_page_lists_each_served_method_once_and_no_options(dev_server):
+    browser = Browser(dev_server)
+    browser.login_by_minting("allow-user")
+    status, _, html = browser.open("/api/tasks")
+    assert status == 200
+    [allow] = re.findall(r"<b>Allow:</b> <span class=\"lit\">([^<]*)</span>", html)
+    methods = [method.strip() for method in allow.split(",")]
+    assert "OPTIONS" not in methods and len(methods) == len(set(methods)), allow

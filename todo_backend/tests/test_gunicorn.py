@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 def test_gunicorn_serves_health_and_tasks_in_production_mode(tmp_path):
     with gunicorn(tmp_path) as base:
-        assert call(f"{base}/api/health") == (200, {"status": "ok", "database": "ok"})
+        assert call(f"{base}/api/health") == (200, {"status": "ok", "database": "ok", "rate_limits": "ok"})
         token = jwt.encode({"sub": "prod-user", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256")
         status, task = call(f"{base}/api/tasks", method="POST", token=token, body={"title": "served"})
         assert status == 201

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_health_is_ok_without_a_token(api_client, path):
     response = api_client.get(path)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "rate_limits": "ok"}
 
 
 def test_health_ignores_a_bad_token(api_client):
@@ -36,3 +36,10 @@ def test_health_accepts_only_reads(api_client):
     response = api_client.post("/api/health")
     assert response.status_code == 405
     assert response.json()["error_code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_health_reports_rate_limits_that_cannot_be_counted_and_still_answers_200(api_client, settings):
+    settings.RATE_LIMIT_COUNTERS, settings.REDIS_URL = "redis", "redis://127.0.0.1:1/0"  # nothing listens
+    response = api_client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "rate_limits": "unavailable"}

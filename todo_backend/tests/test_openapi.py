@@ -62,7 +62,7 @@ def test_operations_document_the_contracts_status_codes(schema):
     def codes(path: str, method: str) -> set[str]:
         return set(schema["paths"][path][method]["responses"])
 
-    assert codes("/api/tasks", "post") == {"201", "400", "401", "413", "415", "422", "429", "500", "503"}
+    assert codes("/api/tasks", "post") == {"201", "400", "401", "409", "411", "413", "415", "422", "429", "500", "503"}
     assert codes("/api/tasks/{id}", "delete") == {"204", "401", "404", "412", "429", "500", "503"}
     assert codes("/api/tasks", "get") == {"200", "304", "401", "422", "429", "500", "503"}
     assert codes("/api/tasks/{id}", "get") == {"200", "304", "401", "404", "429", "500", "503"}

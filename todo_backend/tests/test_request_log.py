@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from todo_backend.request_log import JSONFormatter, RequestIdFilter
+from todo_backend.request_log import JSONFormatter, PlainFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,71 @@ def test_json_formatter_includes_the_traceback():
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     entry = json.loads(JSONFormatter().format(record))
     assert "ValueError: boom" in entry["exception"]
+
+
+# --- lines a client cannot forge ----------------------------------------------------------------
+
+CONTROLS = "\r\n\x1b[31m\x07\x7f\x85\u2028"
+PLAIN = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def formatted_request_lines(client, caplog, formatter: logging.Formatter, path: str) -> list[str]:
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        client.get(path)
+    [record] = request_records(caplog)
+    return formatter.format(record).split("\n")
+
+
+def test_a_path_cannot_start_a_log_line_of_its_own(api_client, caplog):
+    [line] = formatted_request_lines(api_client, caplog, PlainFormatter(PLAIN), "/api/tasks%0d%0a2026-01-01 INFO forged")
+    assert "\\r\\n2026-01-01 INFO forged" in line
+
+
+def test_no_control_character_a_client_sends_reaches_the_log(client_for, caplog):
+    client = client_for("eve" + CONTROLS)  # a validly signed sub: its owner chose it
+    for formatter in (PlainFormatter(PLAIN), JSONFormatter()):
+        caplog.clear()
+        [line] = formatted_request_lines(client, caplog, formatter, "/api/tasks/%1b%5b2J")
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", line), repr(line)
+        assert "eve" in line
+
+
+def test_a_traceback_keeps_its_lines_but_no_other_control_character():
+    try:
+        raise ValueError("bad \x1b[2J value\r")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed\nforged", None, sys.exc_info())
+    RequestIdFilter().filter(record)
+    first, *traceback = PlainFormatter(PLAIN).format(record).split("\n")
+    assert first.endswith("failed\\nforged")
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert traceback[-1] == "ValueError: bad \\x1b[2J value\\r"
+
+
+def test_djangos_own_500_line_carries_the_request_id(monkeypatch):
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.client import RequestFactory
+
+    from better_auth.tests.helpers import encode_token
+    from tasks.views import TaskViewSet
+    from todo_backend.request_log import RequestIdScope
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.request_id)
+
+    lines: list[str] = []
+    handler = Lines()
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger("django.request").addHandler(handler)
+    monkeypatch.setattr(TaskViewSet, "list", broken)
+    environ = RequestFactory().get("/api/tasks", HTTP_AUTHORIZATION=f"Bearer {encode_token('alice')}", HTTP_X_REQUEST_ID="req-500").environ
+    try:
+        response = RequestIdScope(WSGIHandler())(environ, lambda *args: None)
+        response.close()
+    finally:
+        logging.getLogger("django.request").removeHandler(handler)
+    assert lines == ["req-500"]

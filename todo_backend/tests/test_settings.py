@@ -208,3 +208,64 @@ def test_redis_gives_up_on_a_silent_server_within_a_second():
     code = "import django; django.setup(); from django.conf import settings as s; print(s.REDIS_OPTIONS)"
     options = start({"DJANGO_DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/3"}, code).stdout.strip()
     assert options == "{'socket_connect_timeout': 1, 'socket_timeout': 1}"
+
+
+# --- nothing insecure, nothing that would fail every request ----------------------------------------
+
+
+def env_example_value(name: str) -> str:
+    for line in (BASE_DIR / ".env.example").read_text().splitlines():
+        if line.startswith(f"{name}="):
+            return line.partition("=")[2]
+    raise AssertionError(f"{name} is not in .env.example")
+
+
+def published_values(name: str) -> list[str]:
+    development = {"DJANGO_SECRET_KEY": django_settings.DEVELOPMENT_SECRET_KEY, "BETTER_AUTH_SECRET": django_settings.DEVELOPMENT_BETTER_AUTH_SECRET}
+    return [development[name], env_example_value(name)]
+
+
+@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "BETTER_AUTH_SECRET"])
+def test_production_refuses_a_published_secret_naming_the_variable(name):
+    for value in published_values(name):
+        result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, name: value})
+        assert result.returncode != 0, value
+        assert f"{name} is a published example value" in result.stderr
+        assert value not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("REDIS_URL", "127.0.0.1:6379"),
+        ("REDIS_URL", "http://127.0.0.1:6379/0"),
+        ("REDIS_URL", "redis://"),
+        ("BETTER_AUTH_URL", "app.example.com"),
+        ("BETTER_AUTH_URL", "ftp://app.example.com"),
+        ("BETTER_AUTH_JWKS_URL", "app.example.com/api/auth/jwks"),
+        ("DATABASE_URL", "mysql://user@host/db"),
+    ],
+)
+def test_a_url_of_the_wrong_kind_stops_start_up_naming_the_variable(name, value):
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, name: value})
+    assert result.returncode != 0
+    assert f"{name} must be a" in result.stderr
+
+
+def test_a_url_error_does_not_print_the_password_it_holds():
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, "REDIS_URL": "http://:hunter2@cache:6379"})
+    assert result.returncode != 0
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("name, value", [("REDIS_URL", "rediss://:pw@cache.example:6380/0"), ("REDIS_URL", "unix:///run/redis.sock"), ("DATABASE_URL", "postgres:///local")])
+def test_urls_of_the_right_kinds_start(name, value):
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, name: value})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS"])
+def test_an_origin_without_a_scheme_stops_the_server(name):
+    result = start({"DJANGO_SECRET_KEY": GOOD_KEY, "BETTER_AUTH_SECRET": GOOD_SECRET, name: "app.example.com"}, "import todo_backend.wsgi")
+    assert result.returncode != 0
+    assert "System checks failed" in result.stderr

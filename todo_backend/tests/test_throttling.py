@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
@@ -240,3 +241,13 @@ def test_a_forked_process_counts_on_its_own_redis_connection(redis_counters):
     assert os.read(read, 16) == b"ok"
     assert throttling.count_request("test", "forked", "5/min", now=602.0) is None
     assert int(redis_counters.get(redis_key("forked"))) == 3
+
+
+def test_a_token_that_cannot_even_be_read_counts_too(api_client, settings):
+    settings.THROTTLE_RATE_ANON = "2/min"
+    nested = base64.urlsafe_b64encode(("[" * 2500 + "]" * 2500).encode()).rstrip(b"=").decode()
+    unreadable = f"Bearer {nested}.e30.c2ln"
+    for _ in range(2):
+        response = api_client.get("/api/tasks", HTTP_AUTHORIZATION=unreadable)
+        assert (response.status_code, response.json()["error_code"]) == (401, "INVALID_TOKEN")
+    assert_rate_limited(api_client.get("/api/tasks", HTTP_AUTHORIZATION=unreadable))
