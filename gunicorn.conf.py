@@ -4,19 +4,21 @@ Sized from the environment the way PaaS hosts expect (PORT, WEB_CONCURRENCY), re
 typed readers as the Django settings, so a bad value stops start-up naming the variable.
 """
 
-import multiprocessing
 import sys
 from pathlib import Path
 
 # The project's own readers, wherever gunicorn (or a tool reading this file) was started from.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from todo_backend.cpus import usable_cpu_count  # noqa: E402
 from todo_backend.env import env_int, env_str, log_level  # noqa: E402
 
 bind = f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000, minimum=0, maximum=65535)}"
 
 # Each worker holds its own persistent database connection(s): workers x threads is the number of
 # connections this instance opens (mind Neon's limits; use its pooled URL for many instances).
-workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1, minimum=1)
+# The default counts the CPUs this process may use, not the host's: in a container, its CPU set
+# and quota (todo_backend/cpus.py).
+workers = env_int("WEB_CONCURRENCY", usable_cpu_count() * 2 + 1, minimum=1)
 threads = env_int("GUNICORN_THREADS", 1, minimum=1)
 worker_class = "gthread" if threads > 1 else "sync"
 
@@ -39,3 +41,7 @@ loglevel = log_level().lower()
 
 # Trust X-Forwarded-* only from these addresses (your load balancer), never from clients.
 forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# No control socket (gunicornc). Its path is one per user (~/.gunicorn/gunicorn.ctl): several
+# instances on one host would fight over it, and stopping one deletes the socket of another.
+control_socket_disable = True
