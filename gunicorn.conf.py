@@ -45,3 +45,11 @@ forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # No control socket (gunicornc). Its path is one per user (~/.gunicorn/gunicorn.ctl): several
 # instances on one host would fight over it, and stopping one deletes the socket of another.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """gunicorn's own answers to the requests it refuses are JSON, like the API's (see
+    todo_backend/server_errors.py); set in the master, before any worker forks."""
+    from todo_backend.server_errors import use_json_error_pages
+
+    use_json_error_pages()

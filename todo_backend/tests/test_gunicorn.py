@@ -1,11 +1,14 @@
-"""The production start (``gunicorn todo_backend.wsgi`` with gunicorn.conf.py) serves everything."""
+"""The production start (``gunicorn todo_backend.wsgi`` with gunicorn.conf.py): what it serves, and
+how it answers the requests it refuses itself."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -49,3 +52,42 @@ def test_log_format_json_writes_one_json_object_per_request(tmp_path):
     assert entry["method"] == "GET"
     assert entry["logger"] == "todo_backend.requests"
     assert len(entry["request_id"]) == 32
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with gunicorn(tmp_path_factory.mktemp("refusing")) as base:
+        yield urlsplit(base).port
+
+
+def raw_answer(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):  # gunicorn closes the connection after these answers
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+HOST = b"Host: 127.0.0.1\r\n"
+
+
+@pytest.mark.parametrize(
+    "raw, status, code",
+    [
+        (b"GET /api/tasks HTTP/1.1\r\n" + HOST + b"X-Control: a\x01b\r\n\r\n", 400, "MALFORMED_REQUEST"),
+        (b"GET /api/caf\xc3\xa9 HTTP/1.1\r\n" + HOST + b"\r\n", 400, "MALFORMED_REQUEST"),
+        (b"GET /api/tasks?q=" + b"q" * 5000 + b" HTTP/1.1\r\n" + HOST + b"\r\n", 414, "URI_TOO_LONG"),
+        (b"GET /api/tasks HTTP/1.1\r\n" + HOST + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n", 431, "HEADERS_TOO_LARGE"),
+        (b"GET /api/tasks HTTP/1.1\r\n" + HOST + b"".join(b"X-H%d: h\r\n" % n for n in range(101)) + b"\r\n", 431, "HEADERS_TOO_LARGE"),
+    ],
+    ids=["control-character-in-a-header", "raw-non-ascii-in-the-url", "request-line-over-4094-bytes", "header-over-8190-bytes", "101-headers"],
+)
+def test_what_gunicorn_refuses_itself_is_answered_as_json(served, raw, status, code):
+    answered, headers, body = raw_answer(served, raw)
+    assert (answered, headers["content-type"]) == (status, "application/json")
+    assert json.loads(body)["error_code"] == code
+    assert int(headers["content-length"]) == len(body)
