@@ -1,5 +1,5 @@
 """Fixtures shared by every test package: tokens, authenticated clients and the two route families;
-the slow marker on every browser and interop test; Hypothesis's profiles."""
+the slow marker on every browser, interop and topology test; Hypothesis's profiles."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Browser and interop tests start browsers and Node.js: the fast loop (-m "not slow") skips them.
-    # tryfirst, to mark them before -m deselects (the browser package's own hook, registered
-    # later, runs before this one).
+    # Browser, interop and topology tests start browsers, Node.js, nginx and PgBouncer: the fast
+    # loop (-m "not slow") skips them. tryfirst, to mark them before -m deselects (the browser
+    # and topology packages' own hooks, registered later, run before this one).
     for item in items:
-        if item.get_closest_marker("browser") or item.get_closest_marker("interop"):
+        if any(item.get_closest_marker(marker) for marker in ("browser", "interop", "topology")):
             item.add_marker(pytest.mark.slow)
 
 

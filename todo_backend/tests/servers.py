@@ -61,9 +61,10 @@ def server_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def server_database(tmp_path: Path) -> Iterator[str]:
+def server_database(tmp_path: Path, prefix: str = "todo_server") -> Iterator[str]:
     """A database for a server process, of the kind the test run uses: a fresh PostgreSQL
-    database on the same server when the suite runs on PostgreSQL, else an SQLite file."""
+    database (``<prefix>_<random>``) on the same server when the suite runs on PostgreSQL, else
+    an SQLite file."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -72,7 +73,7 @@ def server_database(tmp_path: Path) -> Iterator[str]:
     import psycopg
 
     params = connection.settings_dict
-    name = f"todo_server_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin_url = f"postgresql://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -92,7 +93,14 @@ def gunicorn(tmp_path: Path, **overrides: str) -> Iterator[str]:
     """Migrate, start ``gunicorn todo_backend.wsgi`` and yield its base URL; stop it afterwards."""
     env = server_env(tmp_path, PORT=str(free_port()), **overrides)
     manage(env, "migrate", "--noinput")
-    log = tmp_path / "gunicorn.log"
+    with running_gunicorn(env, tmp_path / "gunicorn.log") as base:
+        yield base
+
+
+@contextmanager
+def running_gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
+    """Start ``gunicorn todo_backend.wsgi`` with ``env`` (``PORT`` included) on a migrated
+    database, its output in ``log``; yield its base URL once healthy, stop it afterwards."""
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "todo_backend.wsgi"],
